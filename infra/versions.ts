@@ -1,0 +1,51 @@
+/**
+ * Every upstream version this repository installs or generates manifests for, in one reviewable
+ * place. Upgrading a component starts here (see "Upgrading versions" in the README); the tests
+ * validate the synthesized manifests against the upstream schemas in ../shared/schemas, which are
+ * pinned to the same versions.
+ */
+export const versions = {
+  crossplane: {
+    /** Helm chart `crossplane` from https://charts.crossplane.io/stable (chart and app version). */
+    chart: '2.3.4',
+  },
+  /** Composition functions, installed as Crossplane `Function` packages. */
+  crossplaneFunctions: {
+    patchAndTransform: {
+      package: 'xpkg.crossplane.io/crossplane-contrib/function-patch-and-transform',
+      version: 'v0.10.8',
+    },
+    autoReady: {
+      package: 'xpkg.crossplane.io/crossplane-contrib/function-auto-ready',
+      version: 'v0.7.0',
+    },
+  },
+  kro: {
+    /** Helm chart from oci://registry.k8s.io/kro/charts/kro (chart and app version). */
+    chart: '0.9.3',
+  },
+  cloudnativePg: {
+    /** Helm chart `cloudnative-pg` from https://cloudnative-pg.github.io/charts. */
+    chart: '0.29.0',
+    operator: '1.30.0',
+  },
+  backstage: {
+    /** Helm chart `backstage` from https://backstage.github.io/charts. */
+    chart: '2.8.2',
+  },
+  /** The official pulumi-gitlab provider plugin (resource option `version`). */
+  pulumiGitlab: '10.1.1',
+  /**
+   * PostgreSQL images for the Kro database API, one pinned minor release per supported major
+   * version. Keys are the values the API accepts for `spec.version`.
+   */
+  postgresImages: {
+    '15': 'docker.io/library/postgres:15.15',
+    '16': 'docker.io/library/postgres:16.11',
+    '17': 'docker.io/library/postgres:17.7',
+    '18': 'docker.io/library/postgres:18.1',
+  },
+} as const;
+
+/** The PostgreSQL major versions the database API supports. */
+export type PostgresMajorVersion = keyof typeof versions.postgresImages;

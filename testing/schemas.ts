@@ -1,0 +1,261 @@
+/**
+ * Validation of Kubernetes objects against the real upstream schemas, for tests:
+ * - core kinds against the Kubernetes OpenAPI, through the validators `kubernetes-models` ships;
+ * - custom resources against the CRDs in ../shared/schemas (Crossplane, Kro, CloudNativePG),
+ *   with ajv over the served version's `openAPIV3Schema`.
+ * Both reject unknown fields, as the API server does with strict field validation (kubectl's
+ * default).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+import { parseAllDocuments } from 'yaml';
+import { parseFieldPath, schemaAt, type StructuralSchema } from './field-path';
+
+/** ../shared/schemas, beside the repository. */
+export const SHARED_SCHEMAS = path.resolve(__dirname, '..', '..', 'shared', 'schemas');
+
+export interface KubernetesObject {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata?: { readonly name?: string; readonly namespace?: string };
+  readonly [key: string]: unknown;
+}
+
+interface CrdVersion {
+  readonly file: string;
+  readonly scope: string;
+  readonly schema: StructuralSchema;
+}
+
+let crdIndex: Map<string, CrdVersion> | undefined;
+
+function gvk(apiVersion: string, kind: string): string {
+  return `${apiVersion}/${kind}`;
+}
+
+/** Every served version of every CRD file in ../shared/schemas, by `apiVersion/kind`. */
+function crds(): Map<string, CrdVersion> {
+  if (crdIndex !== undefined) {
+    return crdIndex;
+  }
+  crdIndex = new Map();
+  const files = fs
+    .readdirSync(SHARED_SCHEMAS, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.yaml'))
+    .sort();
+  for (const file of files) {
+    for (const doc of parseAllDocuments(fs.readFileSync(path.join(SHARED_SCHEMAS, file), 'utf8'))) {
+      const crd = doc.toJS() as {
+        kind?: string;
+        spec?: {
+          group: string;
+          scope: string;
+          names: { kind: string };
+          versions: { name: string; served: boolean; schema: { openAPIV3Schema: StructuralSchema } }[];
+        };
+      };
+      if (crd?.kind !== 'CustomResourceDefinition' || crd.spec === undefined) {
+        continue;
+      }
+      for (const version of crd.spec.versions.filter((v) => v.served)) {
+        crdIndex.set(gvk(`${crd.spec.group}/${version.name}`, crd.spec.names.kind), {
+          file,
+          scope: crd.spec.scope,
+          schema: version.schema.openAPIV3Schema,
+        });
+      }
+    }
+  }
+  return crdIndex;
+}
+
+/** The upstream CRD schema of a custom resource kind, or undefined when none is in shared/. */
+export function crdSchema(apiVersion: string, kind: string): StructuralSchema | undefined {
+  return crds().get(gvk(apiVersion, kind))?.schema;
+}
+
+/** The scope (`Namespaced` or `Cluster`) of a custom resource kind from its upstream CRD. */
+export function crdScope(apiVersion: string, kind: string): string | undefined {
+  return crds().get(gvk(apiVersion, kind))?.scope;
+}
+
+/**
+ * A copy of a structural schema in which every object that declares properties rejects the
+ * ones it does not declare, unless it preserves unknown fields.
+ */
+export function closeSchema(schema: StructuralSchema): StructuralSchema {
+  const visit = (node: unknown): unknown => {
+    if (Array.isArray(node)) {
+      return node.map(visit);
+    }
+    if (node === null || typeof node !== 'object') {
+      return node;
+    }
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(node)) {
+      // Keys inside `properties` are field names, not keywords: visit their values only.
+      out[key] =
+        key === 'properties' && value !== null && typeof value === 'object'
+          ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, visit(v)]))
+          : visit(value);
+    }
+    if (
+      out.properties !== undefined &&
+      out.additionalProperties === undefined &&
+      out['x-kubernetes-preserve-unknown-fields'] !== true
+    ) {
+      out.additionalProperties = false;
+    }
+    return out;
+  };
+  return visit(schema) as StructuralSchema;
+}
+
+const ajv = new Ajv({ allErrors: true, strict: false, logger: false, validateFormats: true });
+addFormats(ajv);
+const compiled = new Map<object, ValidateFunction>();
+
+/** An ajv validator for a structural schema, closed against unknown fields; cached. */
+export function structuralValidator(schema: StructuralSchema): ValidateFunction {
+  let validate = compiled.get(schema);
+  if (validate === undefined) {
+    validate = ajv.compile(closeSchema(schema));
+    compiled.set(schema, validate);
+  }
+  return validate;
+}
+
+function formatAjvErrors(errors: readonly ErrorObject[] | null | undefined): string[] {
+  return (errors ?? []).map((e) => {
+    const extra =
+      e.keyword === 'additionalProperties'
+        ? ` (${String((e.params as { additionalProperty: string }).additionalProperty)})`
+        : '';
+    return `${e.instancePath || '/'} ${e.message ?? e.keyword}${extra}`;
+  });
+}
+
+/** Validates `value` against a structural schema; returns one message per problem. */
+export function validateAgainstSchema(schema: StructuralSchema, value: unknown): string[] {
+  const validate = structuralValidator(schema);
+  return validate(value) ? [] : formatAjvErrors(validate.errors);
+}
+
+interface ModelValidationError extends Error {
+  readonly errors?: readonly ErrorObject[];
+}
+
+type CoreModel = new (data: object) => { validate(): void };
+
+function coreModel(apiVersion: string, kind: string): CoreModel | undefined {
+  const modulePath = `kubernetes-models/${apiVersion}/${kind}`;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const mod = require(modulePath) as Record<string, CoreModel>;
+    return mod[kind];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Errors (instancePath, message) the core model reports for `data`, or [] when valid. */
+function coreErrors(model: CoreModel, data: object): readonly ErrorObject[] {
+  try {
+    new model(data).validate();
+    return [];
+  } catch (e) {
+    const errors = (e as ModelValidationError).errors;
+    if (errors === undefined) {
+      throw e;
+    }
+    return errors;
+  }
+}
+
+/** Every path to a leaf or an empty container in `value`, as JSON pointer segments. */
+function leafPaths(value: unknown, prefix: (string | number)[] = []): (string | number)[][] {
+  if (Array.isArray(value)) {
+    return value.length === 0
+      ? [prefix]
+      : value.flatMap((v, i) => leafPaths(v, [...prefix, i]));
+  }
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value);
+    return entries.length === 0
+      ? [prefix]
+      : entries.flatMap(([k, v]) => leafPaths(v, [...prefix, k]));
+  }
+  return [prefix];
+}
+
+function withValueAt(root: object, segments: (string | number)[], value: unknown): object {
+  const copy = structuredClone(root) as Record<string | number, unknown>;
+  let node = copy;
+  for (const segment of segments.slice(0, -1)) {
+    node = node[segment] as Record<string | number, unknown>;
+  }
+  node[segments[segments.length - 1]] = value;
+  return copy;
+}
+
+const pointer = (segments: readonly (string | number)[]): string =>
+  segments.map((s) => `/${String(s).replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
+
+/**
+ * True when the Kubernetes OpenAPI declares the field at `segments` of a core kind. The compiled
+ * validators do not reject unknown fields, so a field counts as declared when a value of a wrong
+ * type placed there (a boolean, then a fraction) is rejected exactly at that path: an undeclared
+ * field accepts anything.
+ */
+function coreFieldDeclared(model: CoreModel, data: object, segments: (string | number)[]): boolean {
+  const at = pointer(segments);
+  return [true, 1.5].some((probe) =>
+    coreErrors(model, withValueAt(data, segments, probe)).some((e) => e.instancePath === at),
+  );
+}
+
+/** Validates an object against its upstream schema; returns one message per problem. */
+export function validateObject(obj: KubernetesObject): string[] {
+  const crd = crds().get(gvk(obj.apiVersion, obj.kind));
+  if (crd !== undefined) {
+    return validateAgainstSchema(crd.schema, obj);
+  }
+  const model = coreModel(obj.apiVersion, obj.kind);
+  if (model === undefined) {
+    return [`no upstream schema for ${obj.apiVersion} ${obj.kind}`];
+  }
+  const problems = formatAjvErrors(coreErrors(model, obj));
+  for (const segments of leafPaths(obj)) {
+    if (segments.length > 0 && !coreFieldDeclared(model, obj, segments)) {
+      problems.push(`${pointer(segments)} is not a field of ${obj.apiVersion} ${obj.kind}`);
+    }
+  }
+  return problems;
+}
+
+/**
+ * True when `fieldPath` (Crossplane syntax) names a field that the schema of `apiVersion/kind`
+ * declares: from the CRD for custom resources, from the Kubernetes OpenAPI for core kinds.
+ */
+export function kindDeclaresField(apiVersion: string, kind: string, fieldPath: string): boolean {
+  const segments = parseFieldPath(fieldPath);
+  const schema = crdSchema(apiVersion, kind);
+  if (schema !== undefined) {
+    return schemaAt(schema, segments) !== undefined;
+  }
+  const model = coreModel(apiVersion, kind);
+  if (model === undefined) {
+    throw new Error(`no upstream schema for ${apiVersion} ${kind}`);
+  }
+  // Build the smallest object that holds the path (arrays get empty objects before the index).
+  let data: unknown = 'probe';
+  for (const segment of [...segments].reverse()) {
+    data =
+      typeof segment === 'number'
+        ? [...Array.from({ length: segment }, () => ({})), data]
+        : { [segment]: data };
+  }
+  return coreFieldDeclared(model, { apiVersion, kind, ...(data as object) }, segments);
+}
