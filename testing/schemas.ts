@@ -174,20 +174,19 @@ function coreErrors(model: CoreModel, data: object): readonly ErrorObject[] {
   }
 }
 
-/** Every path to a leaf or an empty container in `value`, as JSON pointer segments. */
-function leafPaths(value: unknown, prefix: (string | number)[] = []): (string | number)[][] {
+/** Child paths of `value` (object keys and array indexes) below `prefix`. */
+function childPaths(value: unknown, prefix: (string | number)[]): (string | number)[][] {
   if (Array.isArray(value)) {
-    return value.length === 0
-      ? [prefix]
-      : value.flatMap((v, i) => leafPaths(v, [...prefix, i]));
+    return value.map((_, i) => [...prefix, i]);
   }
   if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value);
-    return entries.length === 0
-      ? [prefix]
-      : entries.flatMap(([k, v]) => leafPaths(v, [...prefix, k]));
+    return Object.keys(value).map((k) => [...prefix, k]);
   }
-  return [prefix];
+  return [];
+}
+
+function valueAt(root: unknown, segments: readonly (string | number)[]): unknown {
+  return segments.reduce<unknown>((node, s) => (node as Record<string | number, unknown>)[s], root);
 }
 
 function withValueAt(root: object, segments: (string | number)[], value: unknown): object {
@@ -227,8 +226,13 @@ export function validateObject(obj: KubernetesObject): string[] {
     return [`no upstream schema for ${obj.apiVersion} ${obj.kind}`];
   }
   const problems = formatAjvErrors(coreErrors(model, obj));
-  for (const segments of leafPaths(obj)) {
-    if (segments.length > 0 && !coreFieldDeclared(model, obj, segments)) {
+  // Top-down, so that an unknown object is reported once, not once per field below it.
+  const pending = childPaths(obj, []).filter((p) => p[0] !== 'apiVersion' && p[0] !== 'kind');
+  while (pending.length > 0) {
+    const segments = pending.shift()!;
+    if (coreFieldDeclared(model, obj, segments)) {
+      pending.push(...childPaths(valueAt(obj, segments), segments));
+    } else {
       problems.push(`${pointer(segments)} is not a field of ${obj.apiVersion} ${obj.kind}`);
     }
   }
@@ -258,4 +262,21 @@ export function kindDeclaresField(apiVersion: string, kind: string, fieldPath: s
         : { [segment]: data };
   }
   return coreFieldDeclared(model, { apiVersion, kind, ...(data as object) }, segments);
+}
+
+/**
+ * The schema of objects of a kind defined by an XRD or a CRD-like `openAPIV3Schema` that
+ * declares only spec and status: the API server adds apiVersion, kind and metadata.
+ */
+export function objectSchema(specAndStatus: StructuralSchema): StructuralSchema {
+  return {
+    ...specAndStatus,
+    type: 'object',
+    properties: {
+      apiVersion: { type: 'string' },
+      kind: { type: 'string' },
+      metadata: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+      ...specAndStatus.properties,
+    },
+  };
 }
