@@ -1,6 +1,9 @@
 import { Chart, type ChartProps } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { TeamNamespaceApi, type TeamNamespaceApiProps } from '../constructs/team-namespace/team-namespace';
+import {
+  TeamNamespaceApi,
+  type TeamNamespaceApiProps,
+} from '../constructs/team-namespace/team-namespace';
 import type { CrossplaneFunctionsChart } from './crossplane-functions';
 
 export interface TeamNamespaceChartProps extends ChartProps {

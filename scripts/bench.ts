@@ -48,7 +48,9 @@ try {
   const objects = Object.fromEntries(
     files.map((f) => [
       f,
-      parseAllDocuments(fs.readFileSync(path.join(synthOut, f), 'utf8')).map((d) => d.toJS()),
+      parseAllDocuments(fs.readFileSync(path.join(synthOut, f), 'utf8')).map(
+        (d) => d.toJS() as unknown,
+      ),
     ]),
   );
   const objectsFile = path.join(work, 'objects.json');
@@ -63,7 +65,7 @@ try {
       "require('cdk8s'); require('constructs'); require('cdk8s-plus-29');",
       "const YAML = require('yaml'); const fs = require('fs'); const path = require('path');",
       `const objects = JSON.parse(fs.readFileSync(${JSON.stringify(objectsFile)}, 'utf8'));`,
-      "const out = process.env.CDK8S_OUTDIR; fs.mkdirSync(out, { recursive: true });",
+      'const out = process.env.CDK8S_OUTDIR; fs.mkdirSync(out, { recursive: true });',
       'for (const [file, docs] of Object.entries(objects)) {',
       "  fs.writeFileSync(path.join(out, file), docs.map((d) => YAML.stringify(d, { lineWidth: 0 })).join('---\\n'));",
       '}',
@@ -74,7 +76,10 @@ try {
     time('node', ['--import', 'tsx', 'charts/main.ts'], { CDK8S_OUTDIR: path.join(work, 'a') }),
   );
   const floor = measure('floor (load libraries, write same YAML)', () =>
-    time('node', [floorScript], { NODE_PATH: path.join(root, 'node_modules'), CDK8S_OUTDIR: path.join(work, 'b') }),
+    time('node', [floorScript], {
+      NODE_PATH: path.join(root, 'node_modules'),
+      CDK8S_OUTDIR: path.join(work, 'b'),
+    }),
   );
   const bare = measure('bare node (node -e 0)', () => time('node', ['-e', '0']));
   console.log(

@@ -117,7 +117,10 @@ export function renderToComposite(
   const xr: Record<string, unknown> = {};
   for (const template of templates) {
     for (const patch of template.patches ?? []) {
-      const value = patch.type === 'ToCompositeFieldPath' ? getPath(observed.get(template.name), patch.fromFieldPath!) : MISSING;
+      const value =
+        patch.type === 'ToCompositeFieldPath'
+          ? getPath(observed.get(template.name), patch.fromFieldPath!)
+          : MISSING;
       if (value !== MISSING) {
         setPath(xr, patch.toFieldPath!, (patch.transforms ?? []).reduce(applyTransform, value));
       }

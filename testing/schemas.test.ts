@@ -16,7 +16,9 @@ describe('schema helpers', () => {
   });
 
   it('validates core kinds and reports unknown fields', () => {
-    expect(validateObject({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'a' } })).toEqual([]);
+    expect(
+      validateObject({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'a' } }),
+    ).toEqual([]);
     const problems = validateObject({
       apiVersion: 'v1',
       kind: 'Namespace',
@@ -29,7 +31,9 @@ describe('schema helpers', () => {
 
   it('validates custom resources against their CRD and rejects unknown fields', () => {
     const fn = { apiVersion: 'pkg.crossplane.io/v1', kind: 'Function', metadata: { name: 'f' } };
-    expect(validateObject({ ...fn, spec: { package: 'xpkg.crossplane.io/a/b:v1.0.0' } })).toEqual([]);
+    expect(validateObject({ ...fn, spec: { package: 'xpkg.crossplane.io/a/b:v1.0.0' } })).toEqual(
+      [],
+    );
     expect(validateObject({ ...fn, spec: {} })).toEqual([
       "/spec must have required property 'package'",
     ]);
@@ -47,8 +51,12 @@ describe('schema helpers', () => {
   it('knows which fields a kind declares', () => {
     expect(kindDeclaresField('v1', 'ResourceQuota', 'spec.hard[requests.cpu]')).toBe(true);
     expect(kindDeclaresField('v1', 'ResourceQuota', 'spec.hardd[requests.cpu]')).toBe(false);
-    expect(kindDeclaresField('rbac.authorization.k8s.io/v1', 'RoleBinding', 'subjects[0].name')).toBe(true);
-    expect(kindDeclaresField('rbac.authorization.k8s.io/v1', 'RoleBinding', 'subjects[0].nam')).toBe(false);
+    expect(
+      kindDeclaresField('rbac.authorization.k8s.io/v1', 'RoleBinding', 'subjects[0].name'),
+    ).toBe(true);
+    expect(
+      kindDeclaresField('rbac.authorization.k8s.io/v1', 'RoleBinding', 'subjects[0].nam'),
+    ).toBe(false);
     expect(kindDeclaresField('v1', 'LimitRange', 'spec.limits[0].defaultRequest.cpu')).toBe(true);
     expect(kindDeclaresField('pkg.crossplane.io/v1', 'Function', 'spec.package')).toBe(true);
     expect(kindDeclaresField('pkg.crossplane.io/v1', 'Function', 'spec.pakage')).toBe(false);

@@ -19,7 +19,6 @@ export const SHARED_SCHEMAS = path.resolve(__dirname, '..', '..', 'shared', 'sch
 export interface KubernetesObject {
   readonly apiVersion: string;
   readonly kind: string;
-  readonly metadata?: { readonly name?: string; readonly namespace?: string };
   readonly [key: string]: unknown;
 }
 
@@ -53,7 +52,11 @@ function crds(): Map<string, CrdVersion> {
           group: string;
           scope: string;
           names: { kind: string };
-          versions: { name: string; served: boolean; schema: { openAPIV3Schema: StructuralSchema } }[];
+          versions: {
+            name: string;
+            served: boolean;
+            schema: { openAPIV3Schema: StructuralSchema };
+          }[];
         };
       };
       if (crd?.kind !== 'CustomResourceDefinition' || crd.spec === undefined) {
@@ -94,7 +97,7 @@ export function closeSchema(schema: StructuralSchema): StructuralSchema {
       return node;
     }
     const out: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(node)) {
+    for (const [key, value] of Object.entries(node as Record<string, unknown>)) {
       // Keys inside `properties` are field names, not keywords: visit their values only.
       out[key] =
         key === 'properties' && value !== null && typeof value === 'object'
@@ -216,7 +219,11 @@ function coreFieldDeclared(model: CoreModel, data: object, segments: (string | n
 }
 
 /** Validates an object against its upstream schema; returns one message per problem. */
-export function validateObject(obj: KubernetesObject): string[] {
+export function validateObject(object: object): string[] {
+  const obj = object as KubernetesObject;
+  if (typeof obj.apiVersion !== 'string' || typeof obj.kind !== 'string') {
+    return ['/ must have string apiVersion and kind'];
+  }
   const crd = crds().get(gvk(obj.apiVersion, obj.kind));
   if (crd !== undefined) {
     return validateAgainstSchema(crd.schema, obj);

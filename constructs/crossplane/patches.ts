@@ -34,7 +34,9 @@ export function fromXr(from: string, to: string, options: FromXrOptions = {}): P
     fromFieldPath: from,
     toFieldPath: to,
     ...(options.transforms !== undefined ? { transforms: [...options.transforms] } : {}),
-    ...(options.required === true ? { policy: { fromFieldPath: FromFieldPathPolicy.REQUIRED } } : {}),
+    ...(options.required === true
+      ? { policy: { fromFieldPath: FromFieldPathPolicy.REQUIRED } }
+      : {}),
   };
 }
 
@@ -68,7 +70,11 @@ export function lookup(table: Readonly<Record<string, string | number>>): Transf
 
 /** Converts between scalar types (`"true"` to `true`, `20` to `"20"`, ...). */
 export function convert(toType: 'string' | 'bool' | 'int64'): Transform {
-  const types = { string: ConvertToType.STRING, bool: ConvertToType.BOOL, int64: ConvertToType.INT64 };
+  const types = {
+    string: ConvertToType.STRING,
+    bool: ConvertToType.BOOL,
+    int64: ConvertToType.INT64,
+  };
   return { type: TransformType.CONVERT, convert: { toType: types[toType] } };
 }
 

@@ -54,6 +54,11 @@ export function teamNamespaceKeys(group: string): {
 /** The label Backstage's Kubernetes plugin selects an entity's objects by. */
 export const BACKSTAGE_KUBERNETES_ID = 'backstage.io/kubernetes-id';
 
+/** A manifest from the typed cdk8s classes, as the untyped object P&T takes as `base`. */
+function manifest(json: unknown): Record<string, unknown> {
+  return json as Record<string, unknown>;
+}
+
 /** Every namespaced composed resource lives in the namespace named after the XR. */
 const IN_TEAM_NAMESPACE: Patch = fromXr('metadata.name', 'metadata.namespace');
 
@@ -68,19 +73,21 @@ function namespaceTemplate(o: TeamNamespaceCompositionOptions): ResourceTemplate
   const keys = teamNamespaceKeys(o.group);
   return {
     name: 'namespace',
-    base: k8s.KubeNamespace.manifest({
-      metadata: {
-        labels: {
-          'pod-security.kubernetes.io/enforce': 'restricted',
-          'pod-security.kubernetes.io/enforce-version': 'latest',
-          'pod-security.kubernetes.io/audit': 'restricted',
-          'pod-security.kubernetes.io/audit-version': 'latest',
-          'pod-security.kubernetes.io/warn': 'restricted',
-          'pod-security.kubernetes.io/warn-version': 'latest',
-          'app.kubernetes.io/managed-by': 'crossplane',
+    base: manifest(
+      k8s.KubeNamespace.manifest({
+        metadata: {
+          labels: {
+            'pod-security.kubernetes.io/enforce': 'restricted',
+            'pod-security.kubernetes.io/enforce-version': 'latest',
+            'pod-security.kubernetes.io/audit': 'restricted',
+            'pod-security.kubernetes.io/audit-version': 'latest',
+            'pod-security.kubernetes.io/warn': 'restricted',
+            'pod-security.kubernetes.io/warn-version': 'latest',
+            'app.kubernetes.io/managed-by': 'crossplane',
+          },
         },
-      },
-    }),
+      }),
+    ),
     patches: [
       fromXr('metadata.name', 'metadata.name'),
       fromXr('metadata.name', `metadata.labels[${BACKSTAGE_KUBERNETES_ID}]`),
@@ -107,23 +114,27 @@ function quotaTemplate(o: TeamNamespaceCompositionOptions): ResourceTemplate {
   const patches: Patch[] = [IN_TEAM_NAMESPACE];
   for (const [key, quotaKey] of Object.entries(QUOTA_KEYS) as [keyof QuotaLimits, string][]) {
     const to = `spec.hard[${quotaKey}]`;
-    patches.push(fromXr('spec.size', to, { transforms: [lookup(sizeLookup(o.sizes, (s) => s.quota[key]))] }));
+    patches.push(
+      fromXr('spec.size', to, { transforms: [lookup(sizeLookup(o.sizes, (s) => s.quota[key]))] }),
+    );
     // Applied after the size, so an explicit value wins.
     patches.push(fromXr(`spec.quota.${key}`, to));
   }
   return {
     name: 'quota',
-    base: k8s.KubeResourceQuota.manifest({
-      metadata: { name: 'team-quota' },
-      spec: {
-        // Load balancers and node ports expose a namespace outside the cluster's ingress; teams
-        // ask the platform team for them.
-        hard: {
-          'services.loadbalancers': k8s.Quantity.fromNumber(0),
-          'services.nodeports': k8s.Quantity.fromNumber(0),
+    base: manifest(
+      k8s.KubeResourceQuota.manifest({
+        metadata: { name: 'team-quota' },
+        spec: {
+          // Load balancers and node ports expose a namespace outside the cluster's ingress; teams
+          // ask the platform team for them.
+          hard: {
+            'services.loadbalancers': k8s.Quantity.fromNumber(0),
+            'services.nodeports': k8s.Quantity.fromNumber(0),
+          },
         },
-      },
-    }),
+      }),
+    ),
     patches,
     // The quota controller fills status.hard once it has accounted the namespace.
     readinessChecks: [readyWhenSet('status.hard')],
@@ -132,7 +143,10 @@ function quotaTemplate(o: TeamNamespaceCompositionOptions): ResourceTemplate {
 
 function limitRangeTemplate(o: TeamNamespaceCompositionOptions): ResourceTemplate {
   const patches: Patch[] = [IN_TEAM_NAMESPACE];
-  for (const [key, path] of Object.entries(CONTAINER_DEFAULT_PATHS) as [keyof ContainerDefaults, string][]) {
+  for (const [key, path] of Object.entries(CONTAINER_DEFAULT_PATHS) as [
+    keyof ContainerDefaults,
+    string,
+  ][]) {
     patches.push(
       fromXr('spec.size', `spec.limits[0].${path}`, {
         transforms: [lookup(sizeLookup(o.sizes, (s) => s.containerDefaults[key]))],
@@ -141,10 +155,12 @@ function limitRangeTemplate(o: TeamNamespaceCompositionOptions): ResourceTemplat
   }
   return {
     name: 'limit-range',
-    base: k8s.KubeLimitRange.manifest({
-      metadata: { name: 'team-defaults' },
-      spec: { limits: [{ type: 'Container' }] },
-    }),
+    base: manifest(
+      k8s.KubeLimitRange.manifest({
+        metadata: { name: 'team-defaults' },
+        spec: { limits: [{ type: 'Container' }] },
+      }),
+    ),
     patches,
     readinessChecks: [READY_WHEN_EXISTS],
   };
@@ -160,11 +176,13 @@ function groupBinding(
 ): ResourceTemplate {
   return {
     name: templateName,
-    base: k8s.KubeRoleBinding.manifest({
-      metadata: { name: bindingName },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterRole },
-      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: '' }],
-    }),
+    base: manifest(
+      k8s.KubeRoleBinding.manifest({
+        metadata: { name: bindingName },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterRole },
+        subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: '' }],
+      }),
+    ),
     patches: [
       IN_TEAM_NAMESPACE,
       fromXr(fromField, 'subjects[0].name', {
@@ -179,7 +197,7 @@ function groupBinding(
 function networkPolicyTemplates(o: TeamNamespaceCompositionOptions): ResourceTemplate[] {
   const policy = (name: string, spec: k8s.NetworkPolicySpec): ResourceTemplate => ({
     name: `network-policy-${name}`,
-    base: k8s.KubeNetworkPolicy.manifest({ metadata: { name }, spec }),
+    base: manifest(k8s.KubeNetworkPolicy.manifest({ metadata: { name }, spec })),
     patches: [IN_TEAM_NAMESPACE],
     readinessChecks: [READY_WHEN_EXISTS],
   });
@@ -218,7 +236,14 @@ function networkPolicyTemplates(o: TeamNamespaceCompositionOptions): ResourceTem
 export function teamNamespaceResources(o: TeamNamespaceCompositionOptions): ResourceTemplate[] {
   const viewers = Array.from({ length: MAX_VIEWERS }, (_, i) =>
     // A missing viewer makes the required patch fail, so P&T skips that binding.
-    groupBinding(o, `viewers-${i}`, `team-viewers-${i}`, o.viewerClusterRole, `spec.viewers[${i}]`, true),
+    groupBinding(
+      o,
+      `viewers-${i}`,
+      `team-viewers-${i}`,
+      o.viewerClusterRole,
+      `spec.viewers[${i}]`,
+      true,
+    ),
   );
   return [
     namespaceTemplate(o),

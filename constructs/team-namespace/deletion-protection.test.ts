@@ -13,7 +13,9 @@ const byResource = (resource: string): Record<string, any> =>
 
 /** Whether the API server would admit the DELETE of `oldObject` under `policy`. */
 function admits(policy: Record<string, any>, oldObject: Record<string, unknown>): boolean {
-  return policy.spec.validations.every((v: { expression: string }) => evalCel(v.expression, { oldObject }) === true);
+  return policy.spec.validations.every(
+    (v: { expression: string }) => evalCel(v.expression, { oldObject }) === true,
+  );
 }
 
 const LABEL = 'platform.example.org/deletion-protection';
@@ -27,12 +29,16 @@ describe('deletion protection', () => {
       expect(binding?.spec.validationActions).toEqual(['Deny']);
     }
     for (const p of policies) {
-      expect(p.spec.matchConstraints.resourceRules.every((r: any) => r.operations.join() === 'DELETE')).toBe(true);
+      expect(
+        p.spec.matchConstraints.resourceRules.every((r: any) => r.operations.join() === 'DELETE'),
+      ).toBe(true);
     }
   });
 
   it('only selects namespaces labelled as protected', () => {
-    const binding = bindings.find((b) => b.spec.policyName === byResource('namespaces').metadata.name)!;
+    const binding = bindings.find(
+      (b) => b.spec.policyName === byResource('namespaces').metadata.name,
+    )!;
     expect(binding.spec.matchResources.objectSelector.matchLabels).toEqual({ [LABEL]: 'true' });
   });
 
@@ -59,9 +65,13 @@ describe('deletion protection', () => {
       ...(status ? { status } : {}),
     });
     expect(admits(policy, tn(true, { namespace: 'team-a', deletionProtection: true }))).toBe(false);
-    expect(admits(policy, tn(false, { namespace: 'team-a', deletionProtection: true }))).toBe(false);
+    expect(admits(policy, tn(false, { namespace: 'team-a', deletionProtection: true }))).toBe(
+      false,
+    );
     expect(admits(policy, tn(false, { namespace: 'team-a' }))).toBe(false);
-    expect(admits(policy, tn(false, { namespace: 'team-a', deletionProtection: false }))).toBe(true);
+    expect(admits(policy, tn(false, { namespace: 'team-a', deletionProtection: false }))).toBe(
+      true,
+    );
     // Never got a namespace: nothing to protect.
     expect(admits(policy, tn(false))).toBe(true);
     expect(admits(policy, tn(true))).toBe(false);

@@ -32,20 +32,30 @@ export class DeletionProtection extends Construct {
     const { group, plural, kind } = props.xrd;
     const label = props.namespaceLabel;
 
-    this.namespacePolicy = this.policy('Namespace', `${plural}.${group}-protect-namespaces`, {
-      matchConstraints: {
-        resourceRules: [
-          { apiGroups: [''], apiVersions: ['v1'], operations: ['DELETE'], resources: ['namespaces'] },
+    this.namespacePolicy = this.policy(
+      'Namespace',
+      `${plural}.${group}-protect-namespaces`,
+      {
+        matchConstraints: {
+          resourceRules: [
+            {
+              apiGroups: [''],
+              apiVersions: ['v1'],
+              operations: ['DELETE'],
+              resources: ['namespaces'],
+            },
+          ],
+        },
+        validations: [
+          {
+            expression: `!has(oldObject.metadata.labels) || !('${label}' in oldObject.metadata.labels) || oldObject.metadata.labels['${label}'] != 'true'`,
+            messageExpression: `'namespace ' + oldObject.metadata.name + ' is protected by ${kind} ' + oldObject.metadata.name + ': set its spec.deletionProtection to false first'`,
+            reason: 'Forbidden',
+          },
         ],
       },
-      validations: [
-        {
-          expression: `!has(oldObject.metadata.labels) || !('${label}' in oldObject.metadata.labels) || oldObject.metadata.labels['${label}'] != 'true'`,
-          messageExpression: `'namespace ' + oldObject.metadata.name + ' is protected by ${kind} ' + oldObject.metadata.name + ': set its spec.deletionProtection to false first'`,
-          reason: 'Forbidden',
-        },
-      ],
-    }, { objectSelector: { matchLabels: { [label]: 'true' } } });
+      { objectSelector: { matchLabels: { [label]: 'true' } } },
+    );
 
     this.xrPolicy = this.policy('Composite', `${plural}.${group}-protect-composites`, {
       matchConstraints: {
@@ -55,7 +65,8 @@ export class DeletionProtection extends Construct {
       },
       validations: [
         {
-          expression: '!has(oldObject.spec.deletionProtection) || !oldObject.spec.deletionProtection',
+          expression:
+            '!has(oldObject.spec.deletionProtection) || !oldObject.spec.deletionProtection',
           messageExpression: `'${kind} ' + oldObject.metadata.name + ' has spec.deletionProtection: true; set it to false, wait for status.deletionProtection to be false, then delete'`,
           reason: 'Forbidden',
         },

@@ -9,7 +9,8 @@ export const GROUP_PATH_PATTERN =
   '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(/[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$';
 
 /** A non-negative Kubernetes quantity (`500m`, `2`, `4Gi`, `1.5`). */
-export const QUANTITY_PATTERN = '^([0-9]+(\\.[0-9]+)?|\\.[0-9]+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$';
+export const QUANTITY_PATTERN =
+  '^([0-9]+(\\.[0-9]+)?|\\.[0-9]+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$';
 
 /** The most viewer groups a namespace can have; each gets its own RoleBinding. */
 export const MAX_VIEWERS = 3;

@@ -3,7 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { evalCel } from '../../testing/cel';
 import { parseFieldPath, schemaAt, type StructuralSchema } from '../../testing/field-path';
 import { renderComposed, renderToComposite, type ResourceTemplate } from '../../testing/pt-render';
-import { kindDeclaresField, objectSchema, validateAgainstSchema, validateObject } from '../../testing/schemas';
+import {
+  kindDeclaresField,
+  objectSchema,
+  validateAgainstSchema,
+  validateObject,
+} from '../../testing/schemas';
 import { PropsError } from '../validation';
 import { MAX_VIEWERS } from './schema';
 import { DEFAULT_NAMESPACE_SIZES } from './sizes';
@@ -85,7 +90,9 @@ describe('TeamNamespaceApi', () => {
 
   it('maps every size, and only the sizes the XRD offers', () => {
     const sizes = Object.keys(DEFAULT_NAMESPACE_SIZES).sort();
-    expect([...(xrSchema.properties!.spec.properties!.size.enum as string[])].sort()).toEqual(sizes);
+    expect([...(xrSchema.properties!.spec.properties!.size.enum as string[])].sort()).toEqual(
+      sizes,
+    );
     for (const t of templates) {
       for (const p of t.patches ?? []) {
         for (const tr of p.transforms ?? []) {
@@ -100,7 +107,9 @@ describe('TeamNamespaceApi', () => {
   it('grants Crossplane exactly the kinds it composes, and bind on the two roles', () => {
     const role = objects.find((o) => o.kind === 'ClusterRole')!;
     expect(role.metadata.labels['rbac.crossplane.io/aggregate-to-crossplane']).toBe('true');
-    const composed = new Set(templates.map((t) => `${(t.base as any).apiVersion}/${(t.base as any).kind}`));
+    const composed = new Set(
+      templates.map((t) => `${(t.base as any).apiVersion}/${(t.base as any).kind}`),
+    );
     expect([...composed].sort()).toEqual([
       'networking.k8s.io/v1/NetworkPolicy',
       'rbac.authorization.k8s.io/v1/RoleBinding',
@@ -109,9 +118,21 @@ describe('TeamNamespaceApi', () => {
       'v1/ResourceQuota',
     ]);
     expect(role.rules).toEqual([
-      { apiGroups: [''], resources: ['limitranges', 'namespaces', 'resourcequotas'], verbs: expect.any(Array) },
-      { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: expect.any(Array) },
-      { apiGroups: ['rbac.authorization.k8s.io'], resources: ['rolebindings'], verbs: expect.any(Array) },
+      {
+        apiGroups: [''],
+        resources: ['limitranges', 'namespaces', 'resourcequotas'],
+        verbs: expect.any(Array),
+      },
+      {
+        apiGroups: ['networking.k8s.io'],
+        resources: ['networkpolicies'],
+        verbs: expect.any(Array),
+      },
+      {
+        apiGroups: ['rbac.authorization.k8s.io'],
+        resources: ['rolebindings'],
+        verbs: expect.any(Array),
+      },
       {
         apiGroups: ['rbac.authorization.k8s.io'],
         resources: ['clusterroles'],
@@ -171,7 +192,10 @@ describe('TeamNamespaceApi', () => {
     });
     expect(validateAgainstSchema(xrSchema, claim)).toEqual([]);
     const composed = renderComposed(templates, claim);
-    expect([...composed.keys()].filter((k) => k.startsWith('viewers-'))).toEqual(['viewers-0', 'viewers-1']);
+    expect([...composed.keys()].filter((k) => k.startsWith('viewers-'))).toEqual([
+      'viewers-0',
+      'viewers-1',
+    ]);
     expect((composed.get('viewers-1') as any).subjects[0].name).toBe('oidc:acme/sre');
     expect((composed.get('viewers-1') as any).roleRef.name).toBe('view');
     expect((composed.get('quota') as any).spec.hard).toMatchObject({
@@ -190,13 +214,17 @@ describe('TeamNamespaceApi', () => {
     const composed = renderComposed(templates, xr({ owner: 'team-a', deletionProtection: false }));
     const observedNs = { ...composed.get('namespace'), status: { phase: 'Active' } };
     const status = renderToComposite(templates, new Map([['namespace', observedNs]]));
-    expect(status).toEqual({ status: { namespace: 'team-a', phase: 'Active', deletionProtection: false } });
+    expect(status).toEqual({
+      status: { namespace: 'team-a', phase: 'Active', deletionProtection: false },
+    });
     expect(validateAgainstSchema(xrSchema, { ...xr({ owner: 'team-a' }), ...status })).toEqual([]);
   });
 
   it('is ready only when the namespace is active and the quota is accounted', () => {
     const checks = Object.fromEntries(templates.map((t) => [t.name, t.readinessChecks]));
-    expect(checks.namespace).toEqual([{ type: 'MatchString', fieldPath: 'status.phase', matchString: 'Active' }]);
+    expect(checks.namespace).toEqual([
+      { type: 'MatchString', fieldPath: 'status.phase', matchString: 'Active' },
+    ]);
     expect(checks.quota).toEqual([{ type: 'NonEmpty', fieldPath: 'status.hard' }]);
     for (const t of templates) {
       expect(t.readinessChecks, t.name).toBeDefined();
@@ -210,9 +238,12 @@ describe('TeamNamespaceApi', () => {
     expect(errors({ owner: 'Acme/Team_A' }).join()).toMatch(/pattern/);
     expect(errors({ owner: 'a'.repeat(64) }).join()).toMatch(/must NOT have more than 63/);
     expect(errors({ owner: 'a', size: 'huge' }).join()).toMatch(/allowed values/);
-    expect(errors({ owner: 'a', viewers: Array.from({ length: MAX_VIEWERS + 1 }, (_, i) => `g${i}`) }).join()).toMatch(
-      /more than 3 items/,
-    );
+    expect(
+      errors({
+        owner: 'a',
+        viewers: Array.from({ length: MAX_VIEWERS + 1 }, (_, i) => `g${i}`),
+      }).join(),
+    ).toMatch(/more than 3 items/);
     expect(errors({ owner: 'a', quota: { requestsCpu: '-1' } }).join()).toMatch(/pattern/);
     expect(errors({ owner: 'a', quota: { cpu: '1' } }).join()).toMatch(/additional properties/);
   });
@@ -228,7 +259,11 @@ describe('TeamNamespaceApi', () => {
   });
 
   it('uses the configured group prefix, roles and group', () => {
-    const custom = synth({ group: 'idp.acme.io', oidcGroupPrefix: 'gitlab:', ownerClusterRole: 'admin' });
+    const custom = synth({
+      group: 'idp.acme.io',
+      oidcGroupPrefix: 'gitlab:',
+      ownerClusterRole: 'admin',
+    });
     const composed = renderComposed(custom.templates, {
       metadata: { name: 'x' },
       spec: { owner: 'g', size: 'small', deletionProtection: true },
@@ -248,7 +283,12 @@ describe('TeamNamespaceApi', () => {
       }
       throw new Error('expected a PropsError');
     };
-    const e = attempt({ group: 'nodots', version: 'v1.0', defaultSize: 'xl', oidcGroupPrefix: '%' });
+    const e = attempt({
+      group: 'nodots',
+      version: 'v1.0',
+      defaultSize: 'xl',
+      oidcGroupPrefix: '%',
+    });
     expect(e).toBeInstanceOf(PropsError);
     expect(e.problems).toEqual([
       'group: "nodots" is not allowed; expected a DNS subdomain with at least one dot, such as "platform.example.org"',
@@ -259,8 +299,13 @@ describe('TeamNamespaceApi', () => {
     expect(attempt({ sizes: {} }).problems[0]).toMatch(/^sizes: \[\] is not allowed/);
     expect(
       attempt({ sizes: { Tiny: DEFAULT_NAMESPACE_SIZES.small }, defaultSize: 'Tiny' }).problems,
-    ).toEqual(['sizes.Tiny: "Tiny" is not allowed; expected a lowercase name of at most 20 characters']);
-    const badQuota = { ...DEFAULT_NAMESPACE_SIZES.small, quota: { ...DEFAULT_NAMESPACE_SIZES.small.quota, pods: -1 } };
+    ).toEqual([
+      'sizes.Tiny: "Tiny" is not allowed; expected a lowercase name of at most 20 characters',
+    ]);
+    const badQuota = {
+      ...DEFAULT_NAMESPACE_SIZES.small,
+      quota: { ...DEFAULT_NAMESPACE_SIZES.small.quota, pods: -1 },
+    };
     expect(attempt({ sizes: { small: badQuota } }).problems).toEqual([
       'sizes.small.pods: -1 is not allowed; expected a non-negative quantity such as "2", "500m" or "4Gi"',
     ]);

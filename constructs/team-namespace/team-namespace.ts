@@ -1,6 +1,9 @@
 import { k8s } from 'cdk8s-plus-29';
 import { Construct } from 'constructs';
-import { Composition, CompositionSpecMode } from '../imports/crossplane-composition-apiextensions.crossplane.io';
+import {
+  Composition,
+  CompositionSpecMode,
+} from '../imports/crossplane-composition-apiextensions.crossplane.io';
 import { Resources } from '../imports/crossplane-pt-pt.fn.crossplane.io';
 import {
   CompositeResourceDefinitionV2,
@@ -12,7 +15,12 @@ import { PropsChecker } from '../validation';
 import { teamNamespaceKeys, teamNamespaceResources } from './composition';
 import { DeletionProtection } from './deletion-protection';
 import { teamNamespaceSchema, type OpenApiSchema } from './schema';
-import { DEFAULT_NAMESPACE_SIZES, type NamespaceSize } from './sizes';
+import {
+  DEFAULT_NAMESPACE_SIZES,
+  type ContainerDefaults,
+  type NamespaceSize,
+  type QuotaLimits,
+} from './sizes';
 
 export interface TeamNamespaceApiProps {
   /**
@@ -78,7 +86,8 @@ const SIZE_NAME = /^[a-z][a-z0-9-]{0,19}$/;
 const QUANTITY = /^([0-9]+(\.[0-9]+)?)(m|k|M|G|T|Ki|Mi|Gi|Ti)?$/;
 /** Characters that can appear in a Kubernetes group name prefix; '%' would break the format. */
 const GROUP_PREFIX = /^[A-Za-z0-9:._/-]{0,32}$/;
-const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_KEY =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
 
 /**
@@ -129,13 +138,37 @@ export class TeamNamespaceApi extends Construct {
     );
     check.expect(Object.keys(sizes).length > 0, 'sizes', Object.keys(sizes), 'at least one size');
     for (const [name, size] of Object.entries(sizes)) {
-      check.expect(SIZE_NAME.test(name), `sizes.${name}`, name, 'a lowercase name of at most 20 characters');
-      for (const [key, value] of [...Object.entries(size.quota), ...Object.entries(size.containerDefaults)]) {
-        const ok = typeof value === 'number' ? Number.isInteger(value) && value >= 0 : QUANTITY.test(value);
-        check.expect(ok, `sizes.${name}.${key}`, value, 'a non-negative quantity such as "2", "500m" or "4Gi"');
+      check.expect(
+        SIZE_NAME.test(name),
+        `sizes.${name}`,
+        name,
+        'a lowercase name of at most 20 characters',
+      );
+      const values = [
+        ...Object.entries<string | number>(
+          size.quota as Record<keyof QuotaLimits, string | number>,
+        ),
+        ...Object.entries<string>(
+          size.containerDefaults as Record<keyof ContainerDefaults, string>,
+        ),
+      ];
+      for (const [key, value] of values) {
+        const ok =
+          typeof value === 'number' ? Number.isInteger(value) && value >= 0 : QUANTITY.test(value);
+        check.expect(
+          ok,
+          `sizes.${name}.${key}`,
+          value,
+          'a non-negative quantity such as "2", "500m" or "4Gi"',
+        );
       }
     }
-    check.expect(defaultSize in sizes, 'defaultSize', defaultSize, `one of ${JSON.stringify(Object.keys(sizes))}`);
+    check.expect(
+      defaultSize in sizes,
+      'defaultSize',
+      defaultSize,
+      `one of ${JSON.stringify(Object.keys(sizes))}`,
+    );
     check.expect(
       GROUP_PREFIX.test(oidcGroupPrefix),
       'oidcGroupPrefix',
@@ -153,11 +186,26 @@ export class TeamNamespaceApi extends Construct {
       ['autoReadyFunction', props.autoReadyFunction],
     ] as const) {
       if (fn !== undefined) {
-        check.expect(isDnsLabel(fn), prop, fn, 'the name of a Crossplane Function (a DNS-1123 label)');
+        check.expect(
+          isDnsLabel(fn),
+          prop,
+          fn,
+          'the name of a Crossplane Function (a DNS-1123 label)',
+        );
       }
     }
-    check.expect(isDnsLabel(dnsNamespace), 'dnsNamespace', dnsNamespace, 'a namespace name (a DNS-1123 label)');
-    check.expect(Object.keys(dnsPodLabels).length > 0, 'dnsPodLabels', dnsPodLabels, 'at least one label');
+    check.expect(
+      isDnsLabel(dnsNamespace),
+      'dnsNamespace',
+      dnsNamespace,
+      'a namespace name (a DNS-1123 label)',
+    );
+    check.expect(
+      Object.keys(dnsPodLabels).length > 0,
+      'dnsPodLabels',
+      dnsPodLabels,
+      'at least one label',
+    );
     for (const [key, value] of Object.entries(dnsPodLabels)) {
       check.expect(LABEL_KEY.test(key), `dnsPodLabels key`, key, 'a label key');
       check.expect(LABEL_VALUE.test(value), `dnsPodLabels.${key}`, value, 'a label value');
@@ -211,8 +259,10 @@ export class TeamNamespaceApi extends Construct {
         pipeline: [
           {
             step: 'patch-and-transform',
-            functionRef: { name: props.patchAndTransformFunction ?? 'function-patch-and-transform' },
-            input: Resources.manifest({ resources }),
+            functionRef: {
+              name: props.patchAndTransformFunction ?? 'function-patch-and-transform',
+            },
+            input: Resources.manifest({ resources }) as Record<string, unknown>,
           },
           {
             // P&T decides readiness of the kinds that report no Ready condition (all of the
@@ -227,7 +277,9 @@ export class TeamNamespaceApi extends Construct {
     const seen = new Set<string>();
     this.composedTypes = resources
       .map((r) => r.base as TypeRef)
-      .filter((t) => !seen.has(`${t.apiVersion}/${t.kind}`) && seen.add(`${t.apiVersion}/${t.kind}`))
+      .filter(
+        (t) => !seen.has(`${t.apiVersion}/${t.kind}`) && seen.add(`${t.apiVersion}/${t.kind}`),
+      )
       .map((t) => ({ apiVersion: t.apiVersion, kind: t.kind }));
 
     // Crossplane v2 needs explicit RBAC for every kind it composes (its own role covers only
