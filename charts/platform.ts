@@ -1,10 +1,12 @@
 import type { App } from 'cdk8s';
 import { CrossplaneFunctionsChart } from './crossplane-functions';
+import { DatabaseChart } from './database';
 import { TeamNamespaceChart } from './team-namespace';
 
 export interface PlatformCharts {
   readonly functions: CrossplaneFunctionsChart;
   readonly teamNamespace: TeamNamespaceChart;
+  readonly database: DatabaseChart;
 }
 
 /**
@@ -14,5 +16,6 @@ export interface PlatformCharts {
 export function buildPlatformCharts(app: App): PlatformCharts {
   const functions = new CrossplaneFunctionsChart(app, 'crossplane-functions');
   const teamNamespace = new TeamNamespaceChart(app, 'team-namespace', { functions });
-  return { functions, teamNamespace };
+  const database = new DatabaseChart(app, 'database');
+  return { functions, teamNamespace, database };
 }

@@ -1,4 +1,5 @@
 import { DNS1123_LABEL_MAX_LENGTH } from '../names';
+import type { OpenApiSchema } from '../openapi';
 import { describeSizes, QUOTA_KEYS, type NamespaceSize, type QuotaLimits } from './sizes';
 
 /**
@@ -14,25 +15,6 @@ export const QUANTITY_PATTERN =
 
 /** The most viewer groups a namespace can have; each gets its own RoleBinding. */
 export const MAX_VIEWERS = 3;
-
-/** An OpenAPI v3 schema node, as XRDs embed it. */
-export interface OpenApiSchema {
-  readonly type?: 'object' | 'array' | 'string' | 'integer' | 'boolean' | 'number';
-  readonly description?: string;
-  readonly properties?: Readonly<Record<string, OpenApiSchema>>;
-  readonly required?: readonly string[];
-  readonly items?: OpenApiSchema;
-  readonly enum?: readonly (string | number)[];
-  readonly default?: unknown;
-  readonly pattern?: string;
-  readonly minLength?: number;
-  readonly maxLength?: number;
-  readonly minimum?: number;
-  readonly maximum?: number;
-  readonly maxItems?: number;
-  readonly 'x-kubernetes-list-type'?: 'atomic' | 'set' | 'map';
-  readonly 'x-kubernetes-validations'?: readonly { rule: string; message: string }[];
-}
 
 const QUOTA_DESCRIPTIONS: Readonly<Record<keyof QuotaLimits, string>> = {
   requestsCpu: 'Total CPU all pods may request.',

@@ -14,7 +14,8 @@ import { MANAGE_VERBS, rulesFor, type TypeRef } from '../rbac';
 import { PropsChecker } from '../validation';
 import { teamNamespaceKeys, teamNamespaceResources } from './composition';
 import { DeletionProtection } from './deletion-protection';
-import { teamNamespaceSchema, type OpenApiSchema } from './schema';
+import type { OpenApiSchema } from '../openapi';
+import { teamNamespaceSchema } from './schema';
 import {
   DEFAULT_NAMESPACE_SIZES,
   type ContainerDefaults,
