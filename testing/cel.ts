@@ -1,11 +1,16 @@
 /**
  * CEL evaluation for tests, with Buf's conformant CEL implementation: JSON values are bound as
- * CEL maps, lists and ints the way the API server and Kro see a Kubernetes object.
+ * CEL maps, lists and ints the way the API server and Kro see a Kubernetes object. Errors throw,
+ * so that a broken expression can never pass for a false one.
  */
-import { run } from '@bufbuild/cel';
+import { createHash } from 'node:crypto';
+import { celFunc, CelScalar, isCelError, run, type CelInput } from '@bufbuild/cel';
 
 /** A JSON value as CEL sees it: objects as maps, whole numbers as ints. */
 export function toCel(value: unknown): unknown {
+  if (value instanceof Uint8Array) {
+    return value;
+  }
   if (Array.isArray(value)) {
     return value.map(toCel);
   }
@@ -18,12 +23,57 @@ export function toCel(value: unknown): unknown {
   return value;
 }
 
-/** Evaluates `expression` with `variables` bound (JSON values). */
+/** A CEL value back as JSON: maps as objects, ints as numbers. */
+export function fromCel(value: unknown): unknown {
+  if (typeof value === 'bigint') {
+    return Number(value);
+  }
+  if (value instanceof Map) {
+    return Object.fromEntries([...value.entries()].map(([k, v]) => [String(k), fromCel(v)]));
+  }
+  if (
+    value !== null &&
+    typeof value === 'object' &&
+    Symbol.iterator in value &&
+    !(value instanceof Uint8Array)
+  ) {
+    return [...(value as Iterable<unknown>)].map(fromCel);
+  }
+  return value;
+}
+
+/**
+ * Kro's extra CEL functions that our graphs use (Kro 0.9.3 pkg/cel), with the signatures Kro
+ * declares. `random.seededString` here is deterministic in its seed, like Kro's; the characters
+ * differ, which no test depends on.
+ */
+export const KRO_FUNCTIONS = [
+  celFunc(
+    'random.seededString',
+    [CelScalar.INT, CelScalar.STRING],
+    CelScalar.STRING,
+    (length, seed) => {
+      const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+      const digest = createHash('sha512').update(seed).digest();
+      return Array.from(
+        { length: Number(length) },
+        (_, i) => alphabet[digest[i % digest.length] % alphabet.length],
+      ).join('');
+    },
+  ),
+  celFunc('base64.encode', [CelScalar.BYTES], CelScalar.STRING, (data) =>
+    Buffer.from(data).toString('base64'),
+  ),
+];
+
+/** Evaluates `expression` with `variables` bound (JSON values); throws on a CEL error. */
 export function evalCel(expression: string, variables: Record<string, unknown>): unknown {
-  return run(
-    expression,
-    Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, toCel(v)])) as Parameters<
-      typeof run
-    >[1],
+  const bindings = Object.fromEntries(
+    Object.entries(variables).map(([k, v]) => [k, toCel(v) as CelInput]),
   );
+  const result = run(expression, bindings, { funcs: KRO_FUNCTIONS });
+  if (isCelError(result)) {
+    throw new Error(`CEL ${expression}: ${result.message}`);
+  }
+  return fromCel(result);
 }
