@@ -36,7 +36,7 @@ describe('platform charts', () => {
     app.synth();
 
     const subprocess = path.join(work, 'subprocess');
-    execFileSync('node', ['--import', 'tsx', 'charts/main.ts'], {
+    execFileSync('node', ['--require', 'tsx/cjs', 'charts/main.ts'], {
       cwd: root,
       env: { ...process.env, CDK8S_OUTDIR: subprocess },
     });

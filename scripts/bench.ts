@@ -39,7 +39,7 @@ const work = fs.mkdtempSync(path.join(os.tmpdir(), 'platform-bench-'));
 try {
   // The objects the app synthesizes, as JSON, for the floor process to serialize again.
   const synthOut = path.join(work, 'synth');
-  execFileSync('node', ['--import', 'tsx', 'charts/main.ts'], {
+  execFileSync('node', ['--require', 'tsx/cjs', 'charts/main.ts'], {
     cwd: root,
     env: { ...process.env, CDK8S_OUTDIR: synthOut },
     stdio: 'ignore',
@@ -72,8 +72,10 @@ try {
     ].join('\n'),
   );
 
-  const app = measure('synth app (node --import tsx charts/main.ts)', () =>
-    time('node', ['--import', 'tsx', 'charts/main.ts'], { CDK8S_OUTDIR: path.join(work, 'a') }),
+  const app = measure('synth app (node --require tsx/cjs charts/main.ts)', () =>
+    time('node', ['--require', 'tsx/cjs', 'charts/main.ts'], {
+      CDK8S_OUTDIR: path.join(work, 'a'),
+    }),
   );
   const floor = measure('floor (load libraries, write same YAML)', () =>
     time('node', [floorScript], {

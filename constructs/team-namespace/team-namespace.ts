@@ -4,7 +4,7 @@ import {
   Composition,
   CompositionSpecMode,
 } from '../imports/crossplane-composition-apiextensions.crossplane.io';
-import { Resources } from '../imports/crossplane-pt-pt.fn.crossplane.io';
+import type { ResourcesProps } from '../imports/crossplane-pt-pt.fn.crossplane.io';
 import {
   CompositeResourceDefinitionV2,
   CompositeResourceDefinitionV2SpecScope,
@@ -263,7 +263,11 @@ export class TeamNamespaceApi extends Construct {
             functionRef: {
               name: props.patchAndTransformFunction ?? 'function-patch-and-transform',
             },
-            input: Resources.manifest({ resources }) as Record<string, unknown>,
+            input: {
+              apiVersion: 'pt.fn.crossplane.io/v1beta1',
+              kind: 'Resources',
+              ...({ resources } satisfies ResourcesProps),
+            },
           },
           {
             // P&T decides readiness of the kinds that report no Ready condition (all of the
