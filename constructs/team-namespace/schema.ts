@@ -54,7 +54,9 @@ export interface TeamNamespaceSchemaOptions {
 export function teamNamespaceSchema(options: TeamNamespaceSchemaOptions): OpenApiSchema {
   return {
     type: 'object',
-    // The XR's name becomes the namespace's name, which must be a DNS-1123 label.
+    // The XR's name becomes the namespace's name, which must be a DNS-1123 label. Crossplane
+    // copies root-level rules into the XR's CRD (crossplane-runtime v2 pkg/xcrd) and itself only
+    // caps XR names at 63 characters.
     'x-kubernetes-validations': [
       {
         rule: `self.metadata.name.size() <= ${DNS1123_LABEL_MAX_LENGTH} && self.metadata.name.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$')`,
