@@ -1,0 +1,58 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const root = path.resolve(__dirname, '..');
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'plan-test-'));
+afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+
+const plan = (...args: string[]): ReturnType<typeof spawnSync> =>
+  spawnSync('node', ['--require', 'tsx/cjs', 'scripts/plan.ts', ...args], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+
+describe('npm run plan', () => {
+  it('writes the committed plan of the dev stack, byte for byte, and summarizes it', () => {
+    const out = path.join(work, 'dev.yaml');
+    const run = plan('--stack', 'dev', '--out', out);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/kubernetes:helm\.sh\/v3:Release\s+2/);
+    expect(run.stdout).toMatch(/total\s+\d+/);
+    expect(fs.readFileSync(out, 'utf8'), 'dist/plan/dev.yaml is stale: run `npm run plan`').toBe(
+      fs.readFileSync(path.join(root, 'dist', 'plan', 'dev.yaml'), 'utf8'),
+    );
+  });
+
+  it('exits non-zero with one line per configuration problem and no stack trace', () => {
+    const stackFile = path.join(work, 'Pulumi.broken.yaml');
+    fs.writeFileSync(
+      stackFile,
+      'config:\n  platform:baseDomain: Not_A_Domain\n  platform:gitlabUrl: http://gitlab.example.com/\n',
+    );
+    const run = plan(
+      '--stack',
+      'broken',
+      '--stack-file',
+      stackFile,
+      '--out',
+      path.join(work, 'broken.yaml'),
+    );
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('platform:baseDomain: "Not_A_Domain" is not allowed');
+    expect(run.stderr).toContain('platform:gitlabUrl: "http://gitlab.example.com/" is not allowed');
+    expect(run.stderr).toContain('platform:backstageImageTag is required');
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+    expect(fs.existsSync(path.join(work, 'broken.yaml'))).toBe(false);
+  });
+
+  it('is deterministic', () => {
+    const a = path.join(work, 'a.yaml');
+    execFileSync('node', ['--require', 'tsx/cjs', 'scripts/plan.ts', '--out', a], { cwd: root });
+    expect(fs.readFileSync(a, 'utf8')).toBe(
+      fs.readFileSync(path.join(root, 'dist', 'plan', 'dev.yaml'), 'utf8'),
+    );
+  });
+});

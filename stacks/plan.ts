@@ -1,0 +1,218 @@
+/**
+ * The offline plan: runs the real Pulumi program under Pulumi's mock runtime and records every
+ * resource it registers (type, name, parent, dependencies, protection flags, provider and inputs),
+ * with every secret replaced by a fixed marker. Needs no cluster, no Pulumi CLI, no credentials.
+ */
+import * as fs from 'node:fs';
+import * as pulumi from '@pulumi/pulumi';
+import { parse, stringify } from 'yaml';
+import { PROJECT } from './config';
+
+export const SECRET_MARKER = '[secret]';
+export const UNKNOWN_MARKER = '[unknown]';
+
+// Wire-format signatures of Pulumi's property serialization (sdk/nodejs/runtime/rpc.ts).
+const SIG = '4dabf18193072939515e22adb298388d';
+const SECRET_SIG = '1b47061264138c4ac30d75fd1eb44270';
+const RESOURCE_SIG = '5cf8f73096256a8f31e491e813e4eb8e';
+const OUTPUT_SIG = 'd0e6a833031e9bbcd3f4e8bde6ca49a4';
+const UNKNOWN = '04da6b54-80e4-46f7-96ec-b56ff0331ba9';
+
+export interface PlanEntry {
+  readonly type: string;
+  readonly name: string;
+  readonly parent?: string;
+  readonly provider?: string;
+  readonly dependsOn?: readonly string[];
+  readonly protect?: boolean;
+  readonly retainOnDelete?: boolean;
+  readonly version?: string;
+  readonly inputs: unknown;
+}
+
+/** `urn:pulumi:stack::project::parent$type::name` as `type::name`. */
+function shortUrn(urn: string): string {
+  const parts = urn.split('::');
+  const types = parts[2] ?? '';
+  return `${types.split('$').pop() ?? types}::${parts.slice(3).join('::')}`;
+}
+
+/** Serialized property values as a reviewer reads them: secrets masked, keys sorted. */
+export function readable(value: unknown): unknown {
+  if (value === UNKNOWN) {
+    return UNKNOWN_MARKER;
+  }
+  if (Array.isArray(value)) {
+    return value.map(readable);
+  }
+  if (value !== null && typeof value === 'object') {
+    const o = value as Record<string, unknown>;
+    if (o[SIG] === SECRET_SIG) {
+      return SECRET_MARKER;
+    }
+    if (o[SIG] === OUTPUT_SIG) {
+      return o.secret === true ? SECRET_MARKER : 'value' in o ? readable(o.value) : UNKNOWN_MARKER;
+    }
+    if (o[SIG] === RESOURCE_SIG) {
+      return { resource: shortUrn(String(o.urn)) };
+    }
+    return Object.fromEntries(
+      Object.keys(o)
+        .sort()
+        .map((k) => [k, readable(o[k])]),
+    );
+  }
+  return value;
+}
+
+interface RegisterResourceRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getProvider(): string;
+  getDependenciesList(): string[];
+  getProtect(): boolean | undefined;
+  getRetainondelete(): boolean | undefined;
+  getVersion(): string;
+  getObject(): { toJavaScript(): unknown } | undefined;
+}
+
+interface MonitorWithRegister {
+  registerResource(
+    req: RegisterResourceRequest,
+    callback: (err: unknown, res: unknown) => void,
+  ): Promise<void>;
+}
+
+export interface RunOptions {
+  readonly stack: string;
+  /** Stack configuration, keyed `platform:<key>`, values as Pulumi stores them (strings). */
+  readonly config: Readonly<Record<string, string>>;
+  /** Outputs the mocks give resources, by type token, on top of their inputs. */
+  readonly mockOutputs?: (type: string, name: string) => Record<string, unknown>;
+  /** Loads the program (a `require` or `import` of its entry point). */
+  readonly load: () => unknown;
+}
+
+export interface RunResult {
+  readonly entries: PlanEntry[];
+  /** What the program exported (its stack outputs). */
+  readonly exports: unknown;
+}
+
+/**
+ * Runs the program under mocks and returns what it registered. Call once per process: Pulumi's
+ * runtime state is global.
+ */
+export async function runUnderMocks(options: RunOptions): Promise<RunResult> {
+  pulumi.runtime.setAllConfig({ ...options.config });
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (args) => ({
+        id: `${args.name}-id`,
+        state: {
+          ...(args.inputs as Record<string, unknown>),
+          ...(options.mockOutputs?.(args.type, args.name) ?? {}),
+        },
+      }),
+      call: () => ({}),
+    },
+    PROJECT,
+    options.stack,
+    false,
+  );
+  const monitor = pulumi.runtime.getMonitor() as unknown as MonitorWithRegister;
+  const register = monitor.registerResource.bind(monitor);
+  const entries: PlanEntry[] = [];
+  monitor.registerResource = (req, callback) => {
+    const provider = req.getProvider();
+    entries.push({
+      type: req.getType(),
+      name: req.getName(),
+      ...(req.getParent() !== '' ? { parent: shortUrn(req.getParent()) } : {}),
+      ...(provider !== ''
+        ? { provider: shortUrn(provider.split('::').slice(0, -1).join('::')) }
+        : {}),
+      ...(req.getDependenciesList().length > 0
+        ? { dependsOn: req.getDependenciesList().map(shortUrn).sort() }
+        : {}),
+      ...(req.getProtect() === true ? { protect: true } : {}),
+      ...(req.getRetainondelete() === true ? { retainOnDelete: true } : {}),
+      ...(req.getVersion() !== '' ? { version: req.getVersion() } : {}),
+      inputs: readable(req.getObject()?.toJavaScript() ?? {}),
+    });
+    return register(req, callback);
+  };
+  const program = (await options.load()) as Record<string, unknown>;
+  const exports: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(program)) {
+    exports[key] = await resolve(value);
+  }
+  await pulumi.runtime.disconnect();
+  entries.sort((a, b) => `${a.type}::${a.name}`.localeCompare(`${b.type}::${b.name}`));
+  return { entries, exports };
+}
+
+/** The value of a (possibly nested) Output, secrets masked. */
+async function resolve(value: unknown): Promise<unknown> {
+  if (pulumi.Output.isInstance(value)) {
+    const output = value;
+    if (await pulumi.isSecret(output)) {
+      return SECRET_MARKER;
+    }
+    return resolve(await new Promise<unknown>((done) => output.apply((v) => done(v))));
+  }
+  if (Array.isArray(value)) {
+    return Promise.all(value.map(resolve));
+  }
+  if (value !== null && typeof value === 'object') {
+    const entries = await Promise.all(
+      Object.entries(value).map(async ([k, v]) => [k, await resolve(v)] as const),
+    );
+    return Object.fromEntries(entries.filter(([, v]) => v !== undefined));
+  }
+  return value;
+}
+
+/** The raw config of a stack file (Pulumi.<stack>.yaml), as Pulumi passes it to the program. */
+export function readStackConfig(file: string): Record<string, string> {
+  if (!fs.existsSync(file)) {
+    throw new Error(`no stack file ${file}`);
+  }
+  const doc = parse(fs.readFileSync(file, 'utf8')) as { config?: Record<string, unknown> };
+  const config: Record<string, string> = {};
+  for (const [key, value] of Object.entries(doc.config ?? {})) {
+    if (value !== null && typeof value === 'object' && 'secure' in value) {
+      // Encrypted values cannot be read offline; the plan shows where they go as secrets.
+      config[key] = SECRET_MARKER;
+    } else {
+      config[key] = typeof value === 'string' ? value : JSON.stringify(value);
+    }
+  }
+  return config;
+}
+
+/** The reviewable rendering of a plan: a YAML document, deterministic for the same program. */
+export function renderPlan(stack: string, result: RunResult): string {
+  const counts: Record<string, number> = {};
+  for (const e of result.entries) {
+    counts[e.type] = (counts[e.type] ?? 0) + 1;
+  }
+  return [
+    `# Offline plan of stack "${stack}": every resource \`pulumi up\` would register, from the`,
+    '# real program under Pulumi mocks (npm run plan). Secrets are shown as "[secret]".',
+    stringify(
+      {
+        stack,
+        summary: Object.fromEntries(
+          Object.keys(counts)
+            .sort()
+            .map((t) => [t, counts[t]]),
+        ),
+        outputs: result.exports,
+        resources: result.entries,
+      },
+      { lineWidth: 0, sortMapEntries: false },
+    ),
+  ].join('\n');
+}
