@@ -28,6 +28,8 @@ export const versions = {
     /** Helm chart `cloudnative-pg` from https://cloudnative-pg.github.io/charts. */
     chart: '0.29.0',
     operator: '1.30.0',
+    /** PostgreSQL image of the portal's database (CloudNativePG operand image, pinned). */
+    postgresImage: 'ghcr.io/cloudnative-pg/postgresql:17.7',
   },
   backstage: {
     /** Helm chart `backstage` from https://backstage.github.io/charts. */

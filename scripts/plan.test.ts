@@ -2,7 +2,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
+import { validateObject } from '../testing/schemas';
 
 const root = path.resolve(__dirname, '..');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'plan-test-'));
@@ -19,7 +21,7 @@ describe('npm run plan', () => {
     const out = path.join(work, 'dev.yaml');
     const run = plan('--stack', 'dev', '--out', out);
     expect(run.status).toBe(0);
-    expect(run.stdout).toMatch(/kubernetes:helm\.sh\/v3:Release\s+2/);
+    expect(run.stdout).toMatch(/kubernetes:helm\.sh\/v3:Release\s+3/);
     expect(run.stdout).toMatch(/total\s+\d+/);
     expect(fs.readFileSync(out, 'utf8'), 'dist/plan/dev.yaml is stale: run `npm run plan`').toBe(
       fs.readFileSync(path.join(root, 'dist', 'plan', 'dev.yaml'), 'utf8'),
@@ -46,6 +48,62 @@ describe('npm run plan', () => {
     expect(run.stderr).toContain('platform:backstageImageTag is required');
     expect(run.stderr).not.toMatch(/\n\s+at /);
     expect(fs.existsSync(path.join(work, 'broken.yaml'))).toBe(false);
+  });
+
+  it('backs the portal database up when a stack asks for it', () => {
+    const dev = fs.readFileSync(path.join(root, 'Pulumi.dev.yaml'), 'utf8');
+    const stackFile = path.join(work, 'Pulumi.backup.yaml');
+    fs.writeFileSync(
+      stackFile,
+      `${dev}  platform:databaseBackupEnabled: true\n  platform:databaseBackupDestinationPath: s3://acme-backups/portal\n  platform:databaseBackupCredentialsSecret: portal-backup-s3\n`,
+    );
+    const out = path.join(work, 'backup.yaml');
+    expect(plan('--stack', 'backup', '--stack-file', stackFile, '--out', out).status).toBe(0);
+    const resources = (
+      parse(fs.readFileSync(out, 'utf8')) as { resources: { type: string; inputs: any }[] }
+    ).resources;
+    const cluster = resources.find(
+      (r) => r.type === 'kubernetes:postgresql.cnpg.io/v1:Cluster',
+    )!.inputs;
+    expect(validateObject(cluster)).toEqual([]);
+    expect(cluster.spec.backup).toMatchObject({
+      retentionPolicy: '30d',
+      barmanObjectStore: {
+        destinationPath: 's3://acme-backups/portal',
+        s3Credentials: { accessKeyId: { name: 'portal-backup-s3', key: 'ACCESS_KEY_ID' } },
+      },
+    });
+    const scheduled = resources.find(
+      (r) => r.type === 'kubernetes:postgresql.cnpg.io/v1:ScheduledBackup',
+    )!.inputs;
+    expect(scheduled.spec).toEqual({
+      schedule: '0 0 3 * * *',
+      cluster: { name: 'portal-db' },
+      backupOwnerReference: 'self',
+    });
+  });
+
+  it('refuses backups without a destination', () => {
+    const stackFile = path.join(work, 'Pulumi.nobackup.yaml');
+    fs.writeFileSync(
+      stackFile,
+      `${fs.readFileSync(path.join(root, 'Pulumi.dev.yaml'), 'utf8')}  platform:databaseBackupEnabled: true\n`,
+    );
+    const run = plan(
+      '--stack',
+      'nobackup',
+      '--stack-file',
+      stackFile,
+      '--out',
+      path.join(work, 'nobackup.yaml'),
+    );
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(
+      'platform:databaseBackupDestinationPath is required when databaseBackupEnabled is true',
+    );
+    expect(run.stderr).toContain(
+      'platform:databaseBackupCredentialsSecret is required when databaseBackupEnabled is true',
+    );
   });
 
   it('is deterministic', () => {

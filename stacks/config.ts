@@ -90,6 +90,23 @@ export const configSchema = z.object({
     .enum(['true', 'false'], { error: 'true or false' })
     .default('false')
     .transform((v) => v === 'true'),
+  databaseBackupDestinationPath: z
+    .string()
+    .regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[A-Za-z0-9._-]+)*\/?$/, {
+      error: 'an s3:// URL such as "s3://acme-backups/portal"',
+    })
+    .optional(),
+  databaseBackupEndpointUrl: z
+    .string()
+    .regex(/^https:\/\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]{1,5})?$/, {
+      error:
+        'an https URL of an S3-compatible endpoint, such as "https://s3.eu-west-1.amazonaws.com"',
+    })
+    .optional(),
+  databaseBackupCredentialsSecret: z
+    .string()
+    .refine((v) => isDnsSubdomain(v), { error: 'the name of a Secret in the portal namespace' })
+    .optional(),
   crossplaneChartVersion: chartVersion(versions.crossplane.chart),
   kroChartVersion: chartVersion(versions.kro.chart),
   cloudnativePgChartVersion: chartVersion(versions.cloudnativePg.chart),
@@ -176,6 +193,19 @@ export function parseConfig(raw: Readonly<Record<string, string | undefined>>): 
     throw new ConfigError(problems);
   }
   const parsed = result.data!;
+  if (parsed.databaseBackupEnabled) {
+    for (const key of [
+      'databaseBackupDestinationPath',
+      'databaseBackupCredentialsSecret',
+    ] as const) {
+      if (parsed[key] === undefined) {
+        problems.push(`${PROJECT}:${key} is required when databaseBackupEnabled is true`);
+      }
+    }
+  }
+  if (problems.length > 0) {
+    throw new ConfigError(problems);
+  }
   const backstageHost = parsed.backstageHost ?? `backstage.${parsed.baseDomain}`;
   if (!isDnsSubdomain(backstageHost)) {
     throw new ConfigError([

@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildPlatformCharts } from '../charts/platform';
 import { RESTRICTED_NAMESPACE_LABELS } from '../infra/namespace';
 import { versions } from '../infra/versions';
+import { validateObject } from '../testing/schemas';
 import {
   readStackConfig,
   renderPlan,
@@ -80,7 +81,7 @@ describe('the platform stack under mocks', () => {
       byType('kubernetes:core/v1:Namespace')
         .map((e) => inputs(e).metadata.name)
         .sort(),
-    ).toEqual(['crossplane-system', 'kro-system']);
+    ).toEqual(['backstage', 'cnpg-system', 'crossplane-system', 'kro-system']);
   });
 
   it('applies every object of the platform charts, after the controller whose CRDs it uses', () => {
@@ -124,6 +125,42 @@ describe('the platform stack under mocks', () => {
     expect(secret.dependsOn).toContain('random:index/randomBytes:RandomBytes::kro-password-seed');
   });
 
+  it('runs the portal database on CloudNativePG, protected, with a generated password', () => {
+    const cluster = one('kubernetes:postgresql.cnpg.io/v1:Cluster', 'portal-database-cluster');
+    expect(cluster).toMatchObject({ protect: true, retainOnDelete: true });
+    expect(cluster.dependsOn).toContain('kubernetes:helm.sh/v3:Release::cloudnative-pg-chart');
+    expect(validateObject(inputs(cluster))).toEqual([]);
+    expect(inputs(cluster).spec).toMatchObject({
+      instances: 1,
+      imageName: versions.cloudnativePg.postgresImage,
+      enableSuperuserAccess: false,
+      storage: { size: '5Gi' },
+      bootstrap: {
+        initdb: {
+          database: 'backstage',
+          owner: 'backstage',
+          secret: { name: 'portal-db-credentials' },
+        },
+      },
+    });
+    expect(inputs(cluster).spec.backup).toBeUndefined();
+    const secret = one('kubernetes:core/v1:Secret', 'portal-database-credentials');
+    expect(secret).toMatchObject({ protect: true, retainOnDelete: true });
+    expect(inputs(secret)).toMatchObject({
+      type: 'kubernetes.io/basic-auth',
+      stringData: SECRET_MARKER,
+    });
+    const password = one('random:index/randomPassword:RandomPassword', 'portal-database-password');
+    expect(password.protect).toBe(true);
+    expect(inputs(password)).toMatchObject({ length: 40, special: false });
+    const operator = inputs(one('kubernetes:helm.sh/v3:Release', 'cloudnative-pg-chart'));
+    expect(operator).toMatchObject({
+      chart: 'cloudnative-pg',
+      version: versions.cloudnativePg.chart,
+      namespace: 'cnpg-system',
+    });
+  });
+
   it('never shows a secret value in the plan', () => {
     expect(plan).not.toContain(CANARY);
     expect(plan).not.toContain(Buffer.from(CANARY, 'base64').toString('utf8'));
@@ -133,9 +170,11 @@ describe('the platform stack under mocks', () => {
   it('exports the portal URL and the installed versions', () => {
     expect(result.exports).toEqual({
       backstageUrl: 'https://backstage.idp.dev.example.com',
+      databaseHost: 'portal-db-rw.backstage.svc',
       installedVersions: {
         crossplane: versions.crossplane.chart,
         kro: versions.kro.chart,
+        cloudnativePg: versions.cloudnativePg.chart,
         crossplaneFunctions: { patchAndTransform: 'v0.10.8', autoReady: 'v0.7.0' },
       },
     });
@@ -143,7 +182,12 @@ describe('the platform stack under mocks', () => {
 
   it('parents every child to its component', () => {
     for (const e of result.entries) {
-      if (e.type.startsWith('platform:') || e.type.startsWith('pulumi:providers:')) {
+      // The portal namespace belongs to the stack: the portal and its database share it.
+      const stackLevel =
+        e.type.startsWith('platform:') ||
+        e.type.startsWith('pulumi:providers:') ||
+        e.name === 'portal-namespace';
+      if (stackLevel) {
         expect(e.parent, e.name).toBeUndefined();
       } else {
         expect(e.parent, e.name).toMatch(/^platform:/);

@@ -5,8 +5,10 @@
 import * as k8s from '@pulumi/kubernetes';
 import { App } from 'cdk8s';
 import { buildPlatformCharts } from '../charts/platform';
+import { CloudNativePg, PortalDatabase } from '../infra/cloudnative-pg';
 import { Crossplane } from '../infra/crossplane';
 import { Kro } from '../infra/kro';
+import { restrictedNamespace } from '../infra/namespace';
 import { PlatformApis, type ChartObjects, type ManifestObject } from '../infra/platform-apis';
 import { versions } from '../infra/versions';
 import { loadConfig, type Addon } from './config';
@@ -27,6 +29,39 @@ const crossplane = enabled('crossplane')
 const kro = enabled('kro')
   ? new Kro('kro', { provider, chartVersion: config.kroChartVersion })
   : undefined;
+
+// The portal and its database share one namespace.
+const portalNamespace = restrictedNamespace('portal-namespace', 'backstage', { provider });
+const cnpg = enabled('cloudnativePg')
+  ? new CloudNativePg('cloudnative-pg', {
+      provider,
+      chartVersion: config.cloudnativePgChartVersion,
+    })
+  : undefined;
+const portalDatabase =
+  cnpg !== undefined
+    ? new PortalDatabase('portal-database', {
+        provider,
+        namespace: portalNamespace.metadata.name,
+        operator: cnpg,
+        instances: config.databaseInstances,
+        storageSize: config.databaseStorageSize,
+        ...(config.storageClassName !== undefined
+          ? { storageClassName: config.storageClassName }
+          : {}),
+        ...(config.databaseBackupEnabled
+          ? {
+              backup: {
+                destinationPath: config.databaseBackupDestinationPath!,
+                credentialsSecret: config.databaseBackupCredentialsSecret!,
+                ...(config.databaseBackupEndpointUrl !== undefined
+                  ? { endpointUrl: config.databaseBackupEndpointUrl }
+                  : {}),
+              },
+            }
+          : {}),
+      })
+    : undefined;
 
 // The same charts `npm run synth` writes to dist/platform/, applied once the controllers whose
 // CRDs they use are ready. An API whose controller is not enabled is not applied.
@@ -52,9 +87,11 @@ if (kro !== undefined) {
 new PlatformApis('platform-apis', { provider, charts: apiCharts });
 
 export const backstageUrl = `https://${config.backstageHost}`;
+export const databaseHost = portalDatabase?.host;
 export const installedVersions = {
   crossplane: crossplane?.chartVersion,
   kro: kro?.chartVersion,
+  cloudnativePg: cnpg?.chartVersion,
   crossplaneFunctions: Object.fromEntries(
     Object.entries(versions.crossplaneFunctions).map(([k, v]) => [k, v.version]),
   ),
