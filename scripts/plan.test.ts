@@ -21,7 +21,7 @@ describe('npm run plan', () => {
     const out = path.join(work, 'dev.yaml');
     const run = plan('--stack', 'dev', '--out', out);
     expect(run.status).toBe(0);
-    expect(run.stdout).toMatch(/kubernetes:helm\.sh\/v3:Release\s+3/);
+    expect(run.stdout).toMatch(/kubernetes:helm\.sh\/v3:Release\s+4/);
     expect(run.stdout).toMatch(/total\s+\d+/);
     expect(fs.readFileSync(out, 'utf8'), 'dist/plan/dev.yaml is stale: run `npm run plan`').toBe(
       fs.readFileSync(path.join(root, 'dist', 'plan', 'dev.yaml'), 'utf8'),

@@ -193,6 +193,14 @@ export function parseConfig(raw: Readonly<Record<string, string | undefined>>): 
     throw new ConfigError(problems);
   }
   const parsed = result.data!;
+  if (
+    parsed.enabledAddons.includes('backstage') &&
+    !parsed.enabledAddons.includes('cloudnativePg')
+  ) {
+    problems.push(
+      `${PROJECT}:enabledAddons: the backstage add-on needs cloudnativePg (its database)`,
+    );
+  }
   if (parsed.databaseBackupEnabled) {
     for (const key of [
       'databaseBackupDestinationPath',

@@ -4,7 +4,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildPlatformCharts } from '../charts/platform';
 import { RESTRICTED_NAMESPACE_LABELS } from '../infra/namespace';
 import { versions } from '../infra/versions';
-import { validateObject } from '../testing/schemas';
+import * as fs from 'node:fs';
+import { parse } from 'yaml';
+import { validateBackstageValues, validateObject } from '../testing/schemas';
 import {
   readStackConfig,
   renderPlan,
@@ -161,6 +163,174 @@ describe('the platform stack under mocks', () => {
     });
   });
 
+  describe('the portal', () => {
+    const release = (): any => inputs(one('kubernetes:helm.sh/v3:Release', 'backstage-chart'));
+
+    it('passes values the Backstage chart accepts', () => {
+      const r = release();
+      expect(r).toMatchObject({
+        chart: 'backstage',
+        version: versions.backstage.chart,
+        namespace: 'backstage',
+      });
+      expect(validateBackstageValues(r.values)).toEqual([]);
+      expect(
+        validateBackstageValues({ ...r.values, backstage: { ...r.values.backstage, imagee: {} } }),
+      ).not.toEqual([]);
+    });
+
+    it('runs the pinned image under the restricted profile with resources and probes', () => {
+      const b = release().values.backstage;
+      expect(b.image).toEqual({
+        registry: 'ghcr.io',
+        repository: 'acme/platform-portal',
+        tag: '0.1.0',
+        pullPolicy: 'IfNotPresent',
+      });
+      expect(b.podSecurityContext).toMatchObject({
+        runAsNonRoot: true,
+        seccompProfile: { type: 'RuntimeDefault' },
+      });
+      expect(b.containerSecurityContext).toEqual({
+        allowPrivilegeEscalation: false,
+        capabilities: { drop: ['ALL'] },
+        readOnlyRootFilesystem: true,
+        runAsNonRoot: true,
+        seccompProfile: { type: 'RuntimeDefault' },
+      });
+      expect(b.resources.requests).toBeDefined();
+      expect(b.resources.limits).toBeDefined();
+      for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe']) {
+        expect(b[probe].httpGet.path, probe).toMatch(/^\/\.backstage\/health\/v1\//);
+      }
+    });
+
+    it('mounts the config layers in order from ConfigMaps holding the files of backstage-config/', () => {
+      const layers = release().values.backstage.extraAppConfig;
+      expect(layers.map((l: any) => l.filename)).toEqual([
+        'app-config.yaml',
+        'app-config.production.yaml',
+      ]);
+      for (const { filename, configMapRef } of layers) {
+        // The chart names a pod volume after the ConfigMap.
+        expect(configMapRef).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+        const cm = byType('kubernetes:core/v1:ConfigMap').find(
+          (e) => inputs(e).metadata.name === configMapRef,
+        )!;
+        expect(inputs(cm).data[filename]).toBe(
+          fs.readFileSync(path.join(root, 'backstage-config', filename), 'utf8'),
+        );
+      }
+    });
+
+    it('provides every ${VAR} of the production layer, credentials only from Secrets', () => {
+      // The values, not the comments.
+      const text = JSON.stringify(
+        parse(
+          fs.readFileSync(
+            path.join(root, 'backstage-config', 'app-config.production.yaml'),
+            'utf8',
+          ),
+        ),
+      );
+      const wanted = [
+        ...new Set([...text.matchAll(/\$\{([A-Z_][A-Z0-9_]*)\}/g)].map((m) => m[1])),
+      ].sort();
+      const b = release().values.backstage;
+      const env = inputs(
+        byType('kubernetes:core/v1:ConfigMap').find(
+          (e) => inputs(e).metadata.name === b.extraEnvVarsCM[0],
+        )!,
+      ).data;
+      const fromSecrets = b.extraEnvVars
+        .filter((e: any) => e.valueFrom?.secretKeyRef)
+        .map((e: any) => e.name);
+      expect([...Object.keys(env), ...fromSecrets].sort()).toEqual(wanted);
+      expect(fromSecrets).toEqual(['POSTGRES_USER', 'POSTGRES_PASSWORD']);
+      expect(Object.keys(env).filter((k) => /PASSWORD|TOKEN|SECRET/.test(k))).toEqual([]);
+      expect(b.extraEnvVars.filter((e: any) => e.value !== undefined)).toEqual([]);
+    });
+
+    it('reads the cluster read-only, exactly the kinds the plugin shows, through its own ServiceAccount', () => {
+      const role = inputs(
+        one('kubernetes:rbac.authorization.k8s.io/v1:ClusterRole', 'backstage-kubernetes-reader'),
+      );
+      const granted = role.rules
+        .flatMap((r: any) => r.resources.map((res: string) => `${r.apiGroups[0]}/${res}`))
+        .sort();
+      expect(granted).toEqual(
+        [
+          '/configmaps',
+          '/limitranges',
+          '/pods',
+          '/resourcequotas',
+          '/services',
+          'apiextensions.crossplane.io/compositeresourcedefinitions',
+          'apiextensions.crossplane.io/compositions',
+          'apps/daemonsets',
+          'apps/deployments',
+          'apps/replicasets',
+          'apps/statefulsets',
+          'autoscaling/horizontalpodautoscalers',
+          'batch/cronjobs',
+          'batch/jobs',
+          'kro.run/resourcegraphdefinitions',
+          'networking.k8s.io/ingresses',
+          'platform.example.org/postgresdatabases',
+          'platform.example.org/teamnamespaces',
+        ].sort(),
+      );
+      for (const rule of role.rules) {
+        expect(rule.verbs).toEqual(['get', 'list', 'watch']);
+      }
+      expect(JSON.stringify(role)).not.toMatch(/"\*"|secrets/);
+      const binding = inputs(
+        one(
+          'kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding',
+          'backstage-kubernetes-reader',
+        ),
+      );
+      expect(binding.subjects).toEqual([
+        { kind: 'ServiceAccount', name: 'backstage', namespace: 'backstage' },
+      ]);
+      expect(release().values.serviceAccount).toEqual({
+        create: true,
+        name: 'backstage',
+        automountServiceAccountToken: true,
+      });
+    });
+
+    it('serves over TLS and admits traffic only from the ingress controller', () => {
+      expect(release().values.ingress).toEqual({
+        enabled: true,
+        className: 'nginx',
+        host: 'backstage.idp.dev.example.com',
+        tls: { enabled: true, secretName: 'backstage-tls' },
+        annotations: { 'cert-manager.io/cluster-issuer': 'letsencrypt-staging' },
+      });
+      const policy = inputs(
+        one('kubernetes:networking.k8s.io/v1:NetworkPolicy', 'backstage-network-policy'),
+      );
+      expect(validateObject(policy)).toEqual([]);
+      expect(policy.spec.policyTypes).toEqual(['Ingress', 'Egress']);
+      expect(policy.spec.ingress).toEqual([
+        {
+          from: [
+            {
+              namespaceSelector: {
+                matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' },
+              },
+            },
+          ],
+          ports: [{ protocol: 'TCP', port: 7007 }],
+        },
+      ]);
+      expect(policy.spec.egress[1].to[0].podSelector.matchLabels).toEqual({
+        'cnpg.io/cluster': 'portal-db',
+      });
+    });
+  });
+
   it('never shows a secret value in the plan', () => {
     expect(plan).not.toContain(CANARY);
     expect(plan).not.toContain(Buffer.from(CANARY, 'base64').toString('utf8'));
@@ -175,6 +345,7 @@ describe('the platform stack under mocks', () => {
         crossplane: versions.crossplane.chart,
         kro: versions.kro.chart,
         cloudnativePg: versions.cloudnativePg.chart,
+        backstage: versions.backstage.chart,
         crossplaneFunctions: { patchAndTransform: 'v0.10.8', autoReady: 'v0.7.0' },
       },
     });

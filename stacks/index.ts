@@ -5,7 +5,8 @@
 import * as k8s from '@pulumi/kubernetes';
 import { App } from 'cdk8s';
 import { buildPlatformCharts } from '../charts/platform';
-import { CloudNativePg, PortalDatabase } from '../infra/cloudnative-pg';
+import { Backstage } from '../infra/backstage';
+import { CloudNativePg, PORTAL_DATABASE, PortalDatabase } from '../infra/cloudnative-pg';
 import { Crossplane } from '../infra/crossplane';
 import { Kro } from '../infra/kro';
 import { restrictedNamespace } from '../infra/namespace';
@@ -86,12 +87,54 @@ if (kro !== undefined) {
 }
 new PlatformApis('platform-apis', { provider, charts: apiCharts });
 
-export const backstageUrl = `https://${config.backstageHost}`;
+// The Kubernetes plugin reads the platform's own kinds of the add-ons that are installed.
+const customResources = [
+  ...(crossplane !== undefined
+    ? [
+        { group: charts.teamNamespace.api.group, resource: charts.teamNamespace.api.plural },
+        { group: 'apiextensions.crossplane.io', resource: 'compositions' },
+        { group: 'apiextensions.crossplane.io', resource: 'compositeresourcedefinitions' },
+      ]
+    : []),
+  ...(kro !== undefined
+    ? [
+        { group: charts.database.api.group, resource: charts.database.api.plural },
+        { group: 'kro.run', resource: 'resourcegraphdefinitions' },
+      ]
+    : []),
+];
+const backstage =
+  enabled('backstage') && portalDatabase !== undefined
+    ? new Backstage('backstage', {
+        provider,
+        namespace: portalNamespace.metadata.name,
+        chartVersion: config.backstageChartVersion,
+        imageRepository: config.backstageImageRepository,
+        imageTag: config.backstageImageTag,
+        host: config.backstageHost,
+        ingressClassName: config.ingressClassName,
+        tlsSecretName: config.tlsSecretName,
+        ...(config.tlsClusterIssuer !== undefined
+          ? { tlsClusterIssuer: config.tlsClusterIssuer }
+          : {}),
+        database: {
+          host: portalDatabase.host,
+          secretName: portalDatabase.secretName,
+          name: PORTAL_DATABASE.database,
+          cluster: PORTAL_DATABASE.cluster,
+        },
+        customResources,
+        dependsOn: [portalDatabase],
+      })
+    : undefined;
+
+export const backstageUrl = backstage?.url;
 export const databaseHost = portalDatabase?.host;
 export const installedVersions = {
   crossplane: crossplane?.chartVersion,
   kro: kro?.chartVersion,
   cloudnativePg: cnpg?.chartVersion,
+  backstage: backstage?.chartVersion,
   crossplaneFunctions: Object.fromEntries(
     Object.entries(versions.crossplaneFunctions).map(([k, v]) => [k, v.version]),
   ),

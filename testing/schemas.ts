@@ -287,3 +287,20 @@ export function objectSchema(specAndStatus: StructuralSchema): StructuralSchema 
     },
   };
 }
+
+let chartValuesValidator: ValidateFunction | undefined;
+
+/** Validates Helm values against the Backstage chart's values.schema.json (JSON Schema 2020-12). */
+export function validateBackstageValues(values: unknown): string[] {
+  if (chartValuesValidator === undefined) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const Ajv2020 = (require('ajv/dist/2020') as { default: typeof Ajv }).default;
+    const ajv2020 = new Ajv2020({ allErrors: true, strict: false, logger: false });
+    addFormats(ajv2020);
+    const schema = JSON.parse(
+      fs.readFileSync(path.join(SHARED_SCHEMAS, 'backstage-chart.values.schema.json'), 'utf8'),
+    ) as object;
+    chartValuesValidator = ajv2020.compile(schema);
+  }
+  return chartValuesValidator(values) ? [] : formatAjvErrors(chartValuesValidator.errors);
+}

@@ -1,0 +1,320 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as k8s from '@pulumi/kubernetes';
+import * as pulumi from '@pulumi/pulumi';
+import { RESTRICTED_CONTAINER_SECURITY_CONTEXT } from './namespace';
+
+export const BACKSTAGE_CHART_REPOSITORY = 'https://backstage.github.io/charts';
+export const BACKSTAGE_CONFIG_DIR = path.resolve(__dirname, '..', 'backstage-config');
+/** The app-config layers, in the order the backend reads them (later ones win). */
+export const APP_CONFIG_LAYERS = ['app-config.yaml', 'app-config.production.yaml'] as const;
+const BACKEND_PORT = 7007;
+const INSTALL_DIR = '/app';
+
+/** The kinds the Kubernetes plugin reads by default, as `group/resource` (core group: ''). */
+export const KUBERNETES_PLUGIN_CORE_RESOURCES: readonly { group: string; resource: string }[] = [
+  { group: '', resource: 'pods' },
+  { group: '', resource: 'services' },
+  { group: '', resource: 'configmaps' },
+  { group: '', resource: 'limitranges' },
+  { group: '', resource: 'resourcequotas' },
+  { group: 'apps', resource: 'deployments' },
+  { group: 'apps', resource: 'replicasets' },
+  { group: 'apps', resource: 'statefulsets' },
+  { group: 'apps', resource: 'daemonsets' },
+  { group: 'autoscaling', resource: 'horizontalpodautoscalers' },
+  { group: 'batch', resource: 'jobs' },
+  { group: 'batch', resource: 'cronjobs' },
+  { group: 'networking.k8s.io', resource: 'ingresses' },
+];
+
+export interface BackstageArgs {
+  readonly provider: k8s.Provider;
+  readonly namespace: pulumi.Input<string>;
+  readonly chartVersion: string;
+  /** Image repository with registry, without tag (`ghcr.io/acme/platform-portal`). */
+  readonly imageRepository: string;
+  readonly imageTag: string;
+  /** Public host name of the portal. */
+  readonly host: string;
+  readonly ingressClassName: string;
+  readonly tlsSecretName: string;
+  /**
+   * cert-manager ClusterIssuer for the certificate.
+   * @default the TLS Secret is provided by other means
+   */
+  readonly tlsClusterIssuer?: string;
+  /** The portal's database: read-write host and the basic-auth Secret of its owner role. */
+  readonly database: {
+    readonly host: pulumi.Input<string>;
+    readonly secretName: pulumi.Input<string>;
+    /** Database name. */
+    readonly name: string;
+    /** CloudNativePG cluster name (its pods carry the `cnpg.io/cluster` label). */
+    readonly cluster: string;
+  };
+  /** The platform's own kinds the Kubernetes plugin shows (custom resources), read-only. */
+  readonly customResources: readonly { readonly group: string; readonly resource: string }[];
+  /**
+   * Namespace of the ingress controller, the only source of traffic to the portal.
+   * @default 'ingress-nginx'
+   */
+  readonly ingressNamespace?: string;
+  /** What must exist first (the database). */
+  readonly dependsOn?: readonly pulumi.Resource[];
+}
+
+/** `app-config.production.yaml` -> `portal-app-config-production`, `app-config.yaml` -> `portal-app-config-base`. */
+export function configMapName(file: string): string {
+  const layer = file.replace(/^app-config\.?/, '').replace(/\.?yaml$/, '');
+  return `portal-app-config-${layer === '' ? 'base' : layer.replace(/\./g, '-')}`;
+}
+
+/** Read-only rules on exactly `resources`, one rule per API group, sorted. */
+export function readOnlyRules(
+  resources: readonly { group: string; resource: string }[],
+): k8s.types.input.rbac.v1.PolicyRule[] {
+  const byGroup = new Map<string, Set<string>>();
+  for (const { group, resource } of resources) {
+    byGroup.set(group, (byGroup.get(group) ?? new Set()).add(resource));
+  }
+  return [...byGroup.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([group, set]) => ({
+      apiGroups: [group],
+      resources: [...set].sort(),
+      verbs: ['get', 'list', 'watch'],
+    }));
+}
+
+/**
+ * The portal: the Backstage Helm chart with the app-config layers of backstage-config/ mounted
+ * from ConfigMaps, every credential as an environment variable from a Secret, a dedicated
+ * ServiceAccount with a read-only ClusterRole for the Kubernetes plugin, TLS ingress, and a
+ * NetworkPolicy that admits only the ingress controller.
+ */
+export class Backstage extends pulumi.ComponentResource {
+  public readonly url: pulumi.Output<string>;
+  public readonly chartVersion: pulumi.Output<string>;
+
+  constructor(name: string, args: BackstageArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('platform:backstage:Backstage', name, {}, opts);
+    const childOpts = { parent: this, provider: args.provider };
+    const serviceAccountName = 'backstage';
+    const labels = {
+      'app.kubernetes.io/part-of': 'platform',
+      'app.kubernetes.io/component': 'backstage',
+    };
+
+    const layers = APP_CONFIG_LAYERS.map(
+      (file) =>
+        new k8s.core.v1.ConfigMap(
+          `${name}-${configMapName(file)}`,
+          {
+            metadata: {
+              // The chart also names the pod volume after it: it must be a DNS label.
+              name: configMapName(file),
+              namespace: args.namespace,
+              labels,
+            },
+            data: { [file]: fs.readFileSync(path.join(BACKSTAGE_CONFIG_DIR, file), 'utf8') },
+          },
+          childOpts,
+        ),
+    );
+    // Settings that are not secret, for the ${VAR}s of the config layers.
+    const env = new k8s.core.v1.ConfigMap(
+      `${name}-env`,
+      {
+        metadata: { name: 'portal-env', namespace: args.namespace, labels },
+        data: {
+          BACKSTAGE_BASE_URL: `https://${args.host}`,
+          POSTGRES_HOST: args.database.host,
+          POSTGRES_PORT: '5432',
+          POSTGRES_DB: args.database.name,
+        },
+      },
+      childOpts,
+    );
+
+    const role = new k8s.rbac.v1.ClusterRole(
+      `${name}-kubernetes-reader`,
+      {
+        metadata: { name: 'platform:backstage:kubernetes-reader', labels },
+        rules: readOnlyRules([...KUBERNETES_PLUGIN_CORE_RESOURCES, ...args.customResources]),
+      },
+      childOpts,
+    );
+    new k8s.rbac.v1.ClusterRoleBinding(
+      `${name}-kubernetes-reader`,
+      {
+        metadata: { name: 'platform:backstage:kubernetes-reader', labels },
+        roleRef: {
+          apiGroup: 'rbac.authorization.k8s.io',
+          kind: 'ClusterRole',
+          name: role.metadata.name,
+        },
+        subjects: [{ kind: 'ServiceAccount', name: serviceAccountName, namespace: args.namespace }],
+      },
+      childOpts,
+    );
+
+    const [registry, ...repository] = args.imageRepository.split('/');
+    const healthProbe = (
+      check: 'readiness' | 'liveness',
+      extra: Record<string, number>,
+    ): Record<string, unknown> => ({
+      httpGet: { path: `/.backstage/health/v1/${check}`, port: BACKEND_PORT, scheme: 'HTTP' },
+      ...extra,
+    });
+    const values = pulumi.output({
+      backstage: {
+        image: {
+          registry,
+          repository: repository.join('/'),
+          tag: args.imageTag,
+          pullPolicy: 'IfNotPresent',
+        },
+        command: ['node', 'packages/backend'],
+        installDir: INSTALL_DIR,
+        containerPorts: { backend: BACKEND_PORT },
+        extraAppConfig: APP_CONFIG_LAYERS.map((file, i) => ({
+          filename: file,
+          configMapRef: layers[i].metadata.name,
+        })),
+        extraEnvVarsCM: [env.metadata.name],
+        extraEnvVars: [
+          {
+            name: 'POSTGRES_USER',
+            valueFrom: { secretKeyRef: { name: args.database.secretName, key: 'username' } },
+          },
+          {
+            name: 'POSTGRES_PASSWORD',
+            valueFrom: { secretKeyRef: { name: args.database.secretName, key: 'password' } },
+          },
+        ],
+        // The root file system is read-only; the backend writes temporary files only.
+        extraVolumes: [{ name: 'tmp', emptyDir: { sizeLimit: '1Gi' } }],
+        extraVolumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+        resources: {
+          requests: { cpu: '250m', memory: '512Mi' },
+          limits: { cpu: '1', memory: '1Gi' },
+        },
+        podSecurityContext: {
+          runAsNonRoot: true,
+          runAsUser: 1000,
+          runAsGroup: 1000,
+          fsGroup: 1000,
+          seccompProfile: { type: 'RuntimeDefault' },
+        },
+        containerSecurityContext: RESTRICTED_CONTAINER_SECURITY_CONTEXT,
+        startupProbe: healthProbe('liveness', { periodSeconds: 5, failureThreshold: 60 }),
+        readinessProbe: healthProbe('readiness', {
+          periodSeconds: 10,
+          timeoutSeconds: 5,
+          failureThreshold: 3,
+        }),
+        livenessProbe: healthProbe('liveness', {
+          periodSeconds: 20,
+          timeoutSeconds: 5,
+          failureThreshold: 6,
+        }),
+        replicas: 1,
+      },
+      serviceAccount: {
+        create: true,
+        name: serviceAccountName,
+        automountServiceAccountToken: true,
+      },
+      ingress: {
+        enabled: true,
+        className: args.ingressClassName,
+        host: args.host,
+        tls: { enabled: true, secretName: args.tlsSecretName },
+        ...(args.tlsClusterIssuer !== undefined
+          ? { annotations: { 'cert-manager.io/cluster-issuer': args.tlsClusterIssuer } }
+          : {}),
+      },
+      // The chart's policy covers ingress only; ours below covers both directions.
+      networkPolicy: { enabled: false },
+      postgresql: { enabled: false },
+    });
+
+    const release = new k8s.helm.v3.Release(
+      `${name}-chart`,
+      {
+        name: 'backstage',
+        chart: 'backstage',
+        version: args.chartVersion,
+        repositoryOpts: { repo: BACKSTAGE_CHART_REPOSITORY },
+        namespace: args.namespace,
+        atomic: true,
+        cleanupOnFail: true,
+        timeout: 600,
+        values,
+      },
+      { ...childOpts, dependsOn: [...(args.dependsOn ?? []), ...layers, env] },
+    );
+
+    new k8s.networking.v1.NetworkPolicy(
+      `${name}-network-policy`,
+      {
+        metadata: { name: 'backstage', namespace: args.namespace, labels },
+        spec: {
+          podSelector: {
+            matchLabels: {
+              'app.kubernetes.io/name': 'backstage',
+              'app.kubernetes.io/component': 'backstage',
+            },
+          },
+          policyTypes: ['Ingress', 'Egress'],
+          ingress: [
+            {
+              from: [
+                {
+                  namespaceSelector: {
+                    matchLabels: {
+                      'kubernetes.io/metadata.name': args.ingressNamespace ?? 'ingress-nginx',
+                    },
+                  },
+                },
+              ],
+              ports: [{ protocol: 'TCP', port: BACKEND_PORT }],
+            },
+          ],
+          egress: [
+            {
+              to: [
+                {
+                  namespaceSelector: {
+                    matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' },
+                  },
+                },
+              ],
+              ports: [
+                { protocol: 'UDP', port: 53 },
+                { protocol: 'TCP', port: 53 },
+              ],
+            },
+            {
+              to: [{ podSelector: { matchLabels: { 'cnpg.io/cluster': args.database.cluster } } }],
+              ports: [{ protocol: 'TCP', port: 5432 }],
+            },
+            // GitLab, the Kubernetes API and object storage: HTTPS anywhere.
+            {
+              ports: [
+                { protocol: 'TCP', port: 443 },
+                { protocol: 'TCP', port: 6443 },
+              ],
+            },
+          ],
+        },
+      },
+      childOpts,
+    );
+
+    this.url = pulumi.output(`https://${args.host}`);
+    this.chartVersion = release.version;
+    this.registerOutputs({ url: this.url, chartVersion: this.chartVersion });
+  }
+}
