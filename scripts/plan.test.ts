@@ -106,6 +106,37 @@ describe('npm run plan', () => {
     );
   });
 
+  it('declares only the enabled add-ons and the APIs their controllers serve', () => {
+    const stackFile = path.join(work, 'Pulumi.lean.yaml');
+    fs.writeFileSync(
+      stackFile,
+      `${fs.readFileSync(path.join(root, 'Pulumi.dev.yaml'), 'utf8')}  platform:enabledAddons: [crossplane]\n`,
+    );
+    const out = path.join(work, 'lean.yaml');
+    expect(plan('--stack', 'lean', '--stack-file', stackFile, '--out', out).status).toBe(0);
+    const doc = parse(fs.readFileSync(out, 'utf8')) as {
+      resources: { type: string; name: string }[];
+      outputs: any;
+    };
+    const types = new Set(doc.resources.map((r) => r.type));
+    expect(types).toContain('platform:crossplane:Crossplane');
+    for (const absent of [
+      'platform:kro:Kro',
+      'platform:postgres:CloudNativePg',
+      'platform:backstage:Backstage',
+      'kubernetes:kro.run/v1alpha1:ResourceGraphDefinition',
+    ]) {
+      expect(types.has(absent), absent).toBe(false);
+    }
+    expect(types).toContain(
+      'kubernetes:apiextensions.crossplane.io/v2:CompositeResourceDefinition',
+    );
+    expect(doc.outputs.installedVersions).toEqual({
+      crossplane: '2.3.4',
+      crossplaneFunctions: { patchAndTransform: 'v0.10.8', autoReady: 'v0.7.0' },
+    });
+  });
+
   it('is deterministic', () => {
     const a = path.join(work, 'a.yaml');
     execFileSync('node', ['--require', 'tsx/cjs', 'scripts/plan.ts', '--out', a], { cwd: root });
