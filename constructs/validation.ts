@@ -1,4 +1,6 @@
-import { show } from './names';
+import { API_VERSION_PATTERN, isDnsSubdomain, show } from './names';
+
+const apiVersion = new RegExp(API_VERSION_PATTERN);
 
 /**
  * Thrown by a construct whose props are invalid, before it creates any child. It lists every
@@ -25,6 +27,21 @@ export class PropsChecker {
     if (!ok) {
       this.problems.push(`${prop}: ${show(value)} is not allowed; expected ${allowed}`);
     }
+  }
+
+  /** The API group of a kind we define: a DNS subdomain with a dot, as CRD groups need. */
+  public apiGroup(prop: string, value: string): void {
+    this.expect(
+      isDnsSubdomain(value) && value.includes('.'),
+      prop,
+      value,
+      'a DNS subdomain with at least one dot, such as "platform.example.org"',
+    );
+  }
+
+  /** A Kubernetes API version (`v1`, `v1alpha1`, `v2beta3`). */
+  public apiVersion(prop: string, value: string): void {
+    this.expect(apiVersion.test(value), prop, value, 'a Kubernetes API version such as "v1alpha1"');
   }
 
   public done(): void {

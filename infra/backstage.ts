@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
-import { RESTRICTED_CONTAINER_SECURITY_CONTEXT } from './namespace';
+import { RESTRICTED_CONTAINER_SECURITY_CONTEXT, addonRelease } from './addon';
 
 export const BACKSTAGE_CHART_REPOSITORY = 'https://backstage.github.io/charts';
 export const BACKSTAGE_CONFIG_DIR = path.resolve(__dirname, '..', 'backstage-config');
@@ -240,17 +240,14 @@ export class Backstage extends pulumi.ComponentResource {
       postgresql: { enabled: false },
     });
 
-    const release = new k8s.helm.v3.Release(
+    const release = addonRelease(
       `${name}-chart`,
       {
         name: 'backstage',
         chart: 'backstage',
         version: args.chartVersion,
-        repositoryOpts: { repo: BACKSTAGE_CHART_REPOSITORY },
+        repo: BACKSTAGE_CHART_REPOSITORY,
         namespace: args.namespace,
-        atomic: true,
-        cleanupOnFail: true,
-        timeout: 600,
         values,
       },
       { ...childOpts, dependsOn: [...(args.dependsOn ?? []), ...layers, env] },

@@ -1,7 +1,7 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
-import { restrictedNamespace } from './namespace';
+import { restrictedNamespace, addonRelease } from './addon';
 import { versions } from './versions';
 
 export const CNPG_CHART_REPOSITORY = 'https://cloudnative-pg.github.io/charts';
@@ -31,17 +31,14 @@ export class CloudNativePg extends pulumi.ComponentResource {
       args.namespace ?? 'cnpg-system',
       childOpts,
     );
-    this.release = new k8s.helm.v3.Release(
+    this.release = addonRelease(
       `${name}-chart`,
       {
         name: 'cnpg',
         chart: 'cloudnative-pg',
         version: args.chartVersion,
-        repositoryOpts: { repo: CNPG_CHART_REPOSITORY },
+        repo: CNPG_CHART_REPOSITORY,
         namespace: namespace.metadata.name,
-        atomic: true,
-        cleanupOnFail: true,
-        timeout: 600,
         values: {
           resources: {
             requests: { cpu: '100m', memory: '128Mi' },

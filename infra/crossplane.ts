@@ -4,7 +4,8 @@ import {
   RESTRICTED_CONTAINER_SECURITY_CONTEXT,
   RESTRICTED_POD_SECURITY_CONTEXT,
   restrictedNamespace,
-} from './namespace';
+  addonRelease,
+} from './addon';
 
 export interface CrossplaneArgs {
   /** The cluster to install into. */
@@ -45,18 +46,14 @@ export class Crossplane extends pulumi.ComponentResource {
       runAsGroup: 65532,
     };
 
-    this.release = new k8s.helm.v3.Release(
+    this.release = addonRelease(
       `${name}-chart`,
       {
         name: 'crossplane',
         chart: 'crossplane',
         version: args.chartVersion,
-        repositoryOpts: { repo: CROSSPLANE_CHART_REPOSITORY },
+        repo: CROSSPLANE_CHART_REPOSITORY,
         namespace: namespace.metadata.name,
-        // Roll back a failed upgrade instead of leaving the control plane half-upgraded.
-        atomic: true,
-        cleanupOnFail: true,
-        timeout: 600,
         values: {
           podSecurityContextCrossplane: RESTRICTED_POD_SECURITY_CONTEXT,
           podSecurityContextRBACManager: RESTRICTED_POD_SECURITY_CONTEXT,

@@ -1,7 +1,7 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
-import { restrictedNamespace } from './namespace';
+import { restrictedNamespace, addonRelease } from './addon';
 
 export interface KroArgs {
   /** The cluster to install into. */
@@ -47,16 +47,13 @@ export class Kro extends pulumi.ComponentResource {
       childOpts,
     );
 
-    this.release = new k8s.helm.v3.Release(
+    this.release = addonRelease(
       `${name}-chart`,
       {
         name: 'kro',
         chart: KRO_CHART,
         version: args.chartVersion,
         namespace: namespace.metadata.name,
-        atomic: true,
-        cleanupOnFail: true,
-        timeout: 600,
         values: {
           rbac: { mode: 'aggregation' },
           deployment: {

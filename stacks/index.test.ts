@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { App } from 'cdk8s';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildPlatformCharts } from '../charts/platform';
-import { RESTRICTED_NAMESPACE_LABELS } from '../infra/namespace';
+import { RESTRICTED_NAMESPACE_LABELS } from '../infra/addon';
 import { versions } from '../infra/versions';
 import * as fs from 'node:fs';
 import { parse } from 'yaml';

@@ -9,7 +9,7 @@ import { Backstage } from '../infra/backstage';
 import { CloudNativePg, PORTAL_DATABASE, PortalDatabase } from '../infra/cloudnative-pg';
 import { Crossplane } from '../infra/crossplane';
 import { Kro } from '../infra/kro';
-import { restrictedNamespace } from '../infra/namespace';
+import { restrictedNamespace } from '../infra/addon';
 import { PlatformApis, type ChartObjects, type ManifestObject } from '../infra/platform-apis';
 import { versions } from '../infra/versions';
 import { loadConfig, type Addon } from './config';

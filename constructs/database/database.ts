@@ -6,13 +6,7 @@ import {
   ResourceGraphDefinitionSpecSchemaScope,
 } from '../imports/kro-kro.run';
 import { openApiSchema, simpleSchema } from '../kro/simple-schema';
-import {
-  API_VERSION_PATTERN,
-  isDnsLabel,
-  isDnsSubdomain,
-  KIND_PATTERN,
-  nameBudget,
-} from '../names';
+import { isDnsLabel, isDnsSubdomain, KIND_PATTERN, nameBudget } from '../names';
 import type { OpenApiSchema } from '../openapi';
 import { MANAGE_VERBS, rulesFor, type TypeRef } from '../rbac';
 import { PropsChecker } from '../validation';
@@ -126,18 +120,8 @@ export class DatabaseApi extends Construct {
     };
 
     const check = new PropsChecker(`DatabaseApi ${this.node.path}`);
-    check.expect(
-      isDnsSubdomain(group) && group.includes('.'),
-      'group',
-      group,
-      'a DNS subdomain with at least one dot, such as "platform.example.org"',
-    );
-    check.expect(
-      new RegExp(API_VERSION_PATTERN).test(version),
-      'version',
-      version,
-      'a Kubernetes API version such as "v1alpha1"',
-    );
+    check.apiGroup('group', group);
+    check.apiVersion('version', version);
     // Kro pluralizes kinds with flect; for kinds ending like these, lowercase + "s" is its plural too.
     check.expect(
       new RegExp(KIND_PATTERN).test(kind) &&

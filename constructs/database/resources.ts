@@ -5,6 +5,7 @@
  */
 import { k8s } from 'cdk8s-plus-29';
 import type { ResourceGraphDefinitionSpecResources as GraphResource } from '../imports/kro-kro.run';
+import { RESTRICTED_CONTAINER_SECURITY_CONTEXT } from '../pod-security';
 
 export interface DatabaseGraphOptions {
   readonly images: Readonly<Record<string, string>>;
@@ -156,11 +157,8 @@ export function databaseGraph(o: DatabaseGraphOptions): GraphResource[] {
       failureThreshold: 6,
     },
     securityContext: {
-      allowPrivilegeEscalation: false,
-      readOnlyRootFilesystem: true,
-      runAsNonRoot: true,
-      capabilities: { drop: ['ALL'] },
-      seccompProfile: { type: 'RuntimeDefault' },
+      ...RESTRICTED_CONTAINER_SECURITY_CONTEXT,
+      capabilities: { drop: [...RESTRICTED_CONTAINER_SECURITY_CONTEXT.capabilities.drop] },
     },
     volumeMounts: [
       { name: 'data', mountPath: DATA_MOUNT },

@@ -16,6 +16,7 @@ import {
   toXr,
   type Patch,
 } from '../crossplane/patches';
+import { RESTRICTED_NAMESPACE_LABELS } from '../pod-security';
 import type { ResourcesResources as ResourceTemplate } from '../imports/crossplane-pt-pt.fn.crossplane.io';
 import { MAX_VIEWERS } from './schema';
 import {
@@ -76,15 +77,7 @@ function namespaceTemplate(o: TeamNamespaceCompositionOptions): ResourceTemplate
     base: manifest(
       k8s.KubeNamespace.manifest({
         metadata: {
-          labels: {
-            'pod-security.kubernetes.io/enforce': 'restricted',
-            'pod-security.kubernetes.io/enforce-version': 'latest',
-            'pod-security.kubernetes.io/audit': 'restricted',
-            'pod-security.kubernetes.io/audit-version': 'latest',
-            'pod-security.kubernetes.io/warn': 'restricted',
-            'pod-security.kubernetes.io/warn-version': 'latest',
-            'app.kubernetes.io/managed-by': 'crossplane',
-          },
+          labels: { ...RESTRICTED_NAMESPACE_LABELS, 'app.kubernetes.io/managed-by': 'crossplane' },
         },
       }),
     ),

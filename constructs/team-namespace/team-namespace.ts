@@ -9,7 +9,7 @@ import {
   CompositeResourceDefinitionV2,
   CompositeResourceDefinitionV2SpecScope,
 } from '../imports/crossplane-xrd-apiextensions.crossplane.io';
-import { API_VERSION_PATTERN, isDnsLabel, isDnsSubdomain } from '../names';
+import { isDnsLabel, isDnsSubdomain } from '../names';
 import { MANAGE_VERBS, rulesFor, type TypeRef } from '../rbac';
 import { PropsChecker } from '../validation';
 import { teamNamespaceKeys, teamNamespaceResources } from './composition';
@@ -125,18 +125,8 @@ export class TeamNamespaceApi extends Construct {
     const dnsPodLabels = props.dnsPodLabels ?? { 'k8s-app': 'kube-dns' };
 
     const check = new PropsChecker(`TeamNamespaceApi ${this.node.path}`);
-    check.expect(
-      isDnsSubdomain(group) && group.includes('.'),
-      'group',
-      group,
-      'a DNS subdomain with at least one dot, such as "platform.example.org"',
-    );
-    check.expect(
-      new RegExp(API_VERSION_PATTERN).test(version),
-      'version',
-      version,
-      'a Kubernetes API version such as "v1alpha1"',
-    );
+    check.apiGroup('group', group);
+    check.apiVersion('version', version);
     check.expect(Object.keys(sizes).length > 0, 'sizes', Object.keys(sizes), 'at least one size');
     for (const [name, size] of Object.entries(sizes)) {
       check.expect(
