@@ -50,23 +50,33 @@ export function resourceNameOf(type: TypeRef): string {
   return name;
 }
 
+/** A resource of an API group (`''` for the core group), as RBAC rules name it. */
+export interface GroupResource {
+  readonly group: string;
+  readonly resource: string;
+}
+
 /**
- * One rule per API group, granting `verbs` on the resources of `types`; sorted, so that the
- * output does not depend on the order the kinds were declared in.
+ * One rule per API group, granting `verbs` on exactly `resources`; sorted, so that the output does
+ * not depend on the order they were listed in.
  */
-export function rulesFor(types: readonly TypeRef[], verbs: readonly string[]): k8s.PolicyRule[] {
+export function rulesForResources(
+  resources: readonly GroupResource[],
+  verbs: readonly string[],
+): k8s.PolicyRule[] {
   const byGroup = new Map<string, Set<string>>();
-  for (const type of types) {
-    const group = apiGroupOf(type.apiVersion);
-    const resources = byGroup.get(group) ?? new Set<string>();
-    resources.add(resourceNameOf(type));
-    byGroup.set(group, resources);
+  for (const { group, resource } of resources) {
+    byGroup.set(group, (byGroup.get(group) ?? new Set<string>()).add(resource));
   }
   return [...byGroup.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([group, resources]) => ({
-      apiGroups: [group],
-      resources: [...resources].sort(),
-      verbs: [...verbs],
-    }));
+    .map(([group, set]) => ({ apiGroups: [group], resources: [...set].sort(), verbs: [...verbs] }));
+}
+
+/** One rule per API group, granting `verbs` on the resources of the kinds `types`. */
+export function rulesFor(types: readonly TypeRef[], verbs: readonly string[]): k8s.PolicyRule[] {
+  return rulesForResources(
+    types.map((t) => ({ group: apiGroupOf(t.apiVersion), resource: resourceNameOf(t) })),
+    verbs,
+  );
 }

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
+import { rulesForResources, type GroupResource } from '../constructs/rbac';
 import { RESTRICTED_CONTAINER_SECURITY_CONTEXT, addonRelease } from './addon';
 
 export const BACKSTAGE_CHART_REPOSITORY = 'https://backstage.github.io/charts';
@@ -12,7 +13,7 @@ const BACKEND_PORT = 7007;
 const INSTALL_DIR = '/app';
 
 /** The kinds the Kubernetes plugin reads by default, as `group/resource` (core group: ''). */
-export const KUBERNETES_PLUGIN_CORE_RESOURCES: readonly { group: string; resource: string }[] = [
+export const KUBERNETES_PLUGIN_CORE_RESOURCES: readonly GroupResource[] = [
   { group: '', resource: 'pods' },
   { group: '', resource: 'services' },
   { group: '', resource: 'configmaps' },
@@ -54,7 +55,7 @@ export interface BackstageArgs {
     readonly cluster: string;
   };
   /** The platform's own kinds the Kubernetes plugin shows (custom resources), read-only. */
-  readonly customResources: readonly { readonly group: string; readonly resource: string }[];
+  readonly customResources: readonly GroupResource[];
   /**
    * Namespace of the ingress controller, the only source of traffic to the portal.
    * @default 'ingress-nginx'
@@ -68,23 +69,6 @@ export interface BackstageArgs {
 export function configMapName(file: string): string {
   const layer = file.replace(/^app-config\.?/, '').replace(/\.?yaml$/, '');
   return `portal-app-config-${layer === '' ? 'base' : layer.replace(/\./g, '-')}`;
-}
-
-/** Read-only rules on exactly `resources`, one rule per API group, sorted. */
-export function readOnlyRules(
-  resources: readonly { group: string; resource: string }[],
-): k8s.types.input.rbac.v1.PolicyRule[] {
-  const byGroup = new Map<string, Set<string>>();
-  for (const { group, resource } of resources) {
-    byGroup.set(group, (byGroup.get(group) ?? new Set()).add(resource));
-  }
-  return [...byGroup.entries()]
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([group, set]) => ({
-      apiGroups: [group],
-      resources: [...set].sort(),
-      verbs: ['get', 'list', 'watch'],
-    }));
 }
 
 /**
@@ -141,7 +125,10 @@ export class Backstage extends pulumi.ComponentResource {
       `${name}-kubernetes-reader`,
       {
         metadata: { name: 'platform:backstage:kubernetes-reader', labels },
-        rules: readOnlyRules([...KUBERNETES_PLUGIN_CORE_RESOURCES, ...args.customResources]),
+        rules: rulesForResources(
+          [...KUBERNETES_PLUGIN_CORE_RESOURCES, ...args.customResources],
+          ['get', 'list', 'watch'],
+        ),
       },
       childOpts,
     );
