@@ -65,7 +65,17 @@ export function readable(value: unknown): unknown {
   return value;
 }
 
+interface ProtoStruct {
+  toJavaScript(): Record<string, unknown>;
+}
+
+interface RegisterResourceResponse {
+  getObject(): ProtoStruct | undefined;
+  setObject(value: ProtoStruct): void;
+}
+
 interface RegisterResourceRequest {
+  getAdditionalsecretoutputsList(): string[];
   getType(): string;
   getName(): string;
   getParent(): string;
@@ -80,7 +90,7 @@ interface RegisterResourceRequest {
 interface MonitorWithRegister {
   registerResource(
     req: RegisterResourceRequest,
-    callback: (err: unknown, res: unknown) => void,
+    callback: (err: unknown, res: RegisterResourceResponse | undefined) => void,
   ): Promise<void>;
 }
 
@@ -90,6 +100,11 @@ export interface RunOptions {
   readonly config: Readonly<Record<string, string>>;
   /** Outputs the mocks give resources, by type token, on top of their inputs. */
   readonly mockOutputs?: (type: string, name: string) => Record<string, unknown>;
+  /**
+   * The id the mocks give a resource.
+   * @default `<name>-id`, or a stable number for GitLab groups, whose ids are integers
+   */
+  readonly mockId?: (type: string, name: string) => string;
   /** Loads the program (a `require` or `import` of its entry point). */
   readonly load: () => unknown;
 }
@@ -98,6 +113,18 @@ export interface RunResult {
   readonly entries: PlanEntry[];
   /** What the program exported (its stack outputs). */
   readonly exports: unknown;
+}
+
+/** Ids as a provider would assign them: GitLab's are integers (a stable one per name here). */
+function defaultMockId(type: string, name: string): string {
+  if (type.startsWith('gitlab:')) {
+    let hash = 7;
+    for (const c of name) {
+      hash = (hash * 31 + c.charCodeAt(0)) % 1_000_000;
+    }
+    return String(hash);
+  }
+  return `${name}-id`;
 }
 
 /**
@@ -109,7 +136,7 @@ export async function runUnderMocks(options: RunOptions): Promise<RunResult> {
   await pulumi.runtime.setMocks(
     {
       newResource: (args) => ({
-        id: `${args.name}-id`,
+        id: (options.mockId ?? defaultMockId)(args.type, args.name),
         state: {
           ...(args.inputs as Record<string, unknown>),
           ...(options.mockOutputs?.(args.type, args.name) ?? {}),
@@ -141,7 +168,21 @@ export async function runUnderMocks(options: RunOptions): Promise<RunResult> {
       ...(req.getVersion() !== '' ? { version: req.getVersion() } : {}),
       inputs: readable(req.getObject()?.toJavaScript() ?? {}),
     });
-    return register(req, callback);
+    // The engine, not the SDK, makes `additionalSecretOutputs` secret; Pulumi's mock monitor
+    // does not, so do it here as the engine would.
+    const secretOutputs = req.getAdditionalsecretoutputsList();
+    return register(req, (err, res) => {
+      const object = res?.getObject();
+      if (err === null && res !== undefined && object !== undefined && secretOutputs.length > 0) {
+        const state = object.toJavaScript();
+        for (const key of secretOutputs.filter((k) => k in state)) {
+          state[key] = { [SIG]: SECRET_SIG, value: state[key] };
+        }
+        const struct = object.constructor as unknown as { fromJavaScript(v: unknown): ProtoStruct };
+        res.setObject(struct.fromJavaScript(state));
+      }
+      callback(err, res);
+    });
   };
   const program = (await options.load()) as Record<string, unknown>;
   const exports: Record<string, unknown> = {};

@@ -1,0 +1,145 @@
+/**
+ * The GitLab resources we manage, declared with the official pulumi-gitlab provider's own type
+ * tokens and its pinned plugin version: `@pulumi/gitlab` is not served by our registry, so these
+ * small typed classes stand in for it, and the Pulumi engine loads the official plugin on
+ * `pulumi up`. Inputs use the provider's wire names and values (`read_api`, not `readApi`); a test
+ * checks every input we send against the provider schema in ../shared/schemas.
+ */
+import * as pulumi from '@pulumi/pulumi';
+import { versions } from '../versions';
+
+type In<T> = pulumi.Input<T>;
+
+/** The provider plugin version, on every GitLab resource (and the provider itself). */
+function pinned<T extends pulumi.ResourceOptions>(opts: T | undefined): T {
+  return { ...(opts ?? ({} as T)), version: versions.pulumiGitlab };
+}
+
+export type Visibility = 'private' | 'internal' | 'public';
+export type AccessLevel = 'guest' | 'planner' | 'reporter' | 'developer' | 'maintainer' | 'owner';
+/** Scopes an OAuth application may request (wire form). */
+export type ApplicationScope =
+  'api' | 'read_api' | 'read_user' | 'read_repository' | 'openid' | 'profile' | 'email';
+/** Scopes a group access token may carry (wire form). */
+export type TokenScope =
+  'api' | 'read_api' | 'read_repository' | 'write_repository' | 'read_registry';
+
+export interface GitlabProviderArgs {
+  /** API base URL, ending in `/api/v4/`. */
+  readonly baseUrl: In<string>;
+  /** Token of an administrator; always stored as a secret. */
+  readonly token: In<string>;
+}
+
+/** An explicit GitLab provider: nothing falls back to ambient GITLAB_TOKEN settings. */
+export class GitlabProvider extends pulumi.ProviderResource {
+  constructor(name: string, args: GitlabProviderArgs, opts?: pulumi.ResourceOptions) {
+    super(
+      'gitlab',
+      name,
+      { baseUrl: args.baseUrl, token: pulumi.secret(args.token) },
+      pinned(opts),
+    );
+  }
+}
+
+export interface GroupArgs {
+  readonly path: In<string>;
+  readonly name: In<string>;
+  /** Numeric id of the parent group; none for a top-level group. */
+  readonly parentId?: In<number>;
+  readonly visibilityLevel: In<Visibility>;
+  readonly description?: In<string>;
+  readonly requestAccessEnabled?: In<boolean>;
+  readonly projectCreationLevel?: In<'noone' | 'owner' | 'maintainer' | 'developer'>;
+  readonly subgroupCreationLevel?: In<'owner' | 'maintainer'>;
+  readonly preventForkingOutsideGroup?: In<boolean>;
+}
+
+/** `gitlab:index/group:Group` */
+export class Group extends pulumi.CustomResource {
+  declare public readonly fullPath: pulumi.Output<string>;
+  declare public readonly webUrl: pulumi.Output<string>;
+
+  constructor(name: string, args: GroupArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      'gitlab:index/group:Group',
+      name,
+      { ...args, fullPath: undefined, webUrl: undefined },
+      pinned(opts),
+    );
+  }
+
+  /** The numeric group id (the resource id), as integer inputs of other resources expect it. */
+  public get groupId(): pulumi.Output<number> {
+    return this.id.apply(Number);
+  }
+}
+
+export interface GroupMembershipArgs {
+  readonly groupId: In<number>;
+  readonly userId: In<number>;
+  readonly accessLevel: In<AccessLevel>;
+  /** `YYYY-MM-DD` */
+  readonly expiresAt?: In<string>;
+}
+
+/** `gitlab:index/groupMembership:GroupMembership` */
+export class GroupMembership extends pulumi.CustomResource {
+  constructor(name: string, args: GroupMembershipArgs, opts?: pulumi.CustomResourceOptions) {
+    super('gitlab:index/groupMembership:GroupMembership', name, { ...args }, pinned(opts));
+  }
+}
+
+export interface ApplicationArgs {
+  readonly name: In<string>;
+  readonly redirectUrl: In<string>;
+  readonly scopes: In<In<ApplicationScope>[]>;
+  readonly confidential: In<boolean>;
+}
+
+/** `gitlab:index/application:Application`, an instance-wide OAuth application. */
+export class Application extends pulumi.CustomResource {
+  /** The OAuth client id. */
+  declare public readonly applicationId: pulumi.Output<string>;
+  /** The OAuth client secret (secret). */
+  declare public readonly secret: pulumi.Output<string>;
+
+  constructor(name: string, args: ApplicationArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      'gitlab:index/application:Application',
+      name,
+      { ...args, applicationId: undefined, secret: undefined },
+      { ...pinned(opts), additionalSecretOutputs: ['secret'] },
+    );
+  }
+}
+
+export interface GroupAccessTokenArgs {
+  /** Id or full path of the group. */
+  readonly group: In<string>;
+  readonly name: In<string>;
+  readonly description?: In<string>;
+  readonly scopes: In<In<TokenScope>[]>;
+  readonly accessLevel: In<AccessLevel>;
+  /** Rotated by `pulumi up` `rotateBeforeDays` before it expires, to a new `expirationDays`. */
+  readonly rotationConfiguration: In<{
+    readonly expirationDays: In<number>;
+    readonly rotateBeforeDays: In<number>;
+  }>;
+}
+
+/** `gitlab:index/groupAccessToken:GroupAccessToken` */
+export class GroupAccessToken extends pulumi.CustomResource {
+  /** The token (secret). */
+  declare public readonly token: pulumi.Output<string>;
+
+  constructor(name: string, args: GroupAccessTokenArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      'gitlab:index/groupAccessToken:GroupAccessToken',
+      name,
+      { ...args, token: undefined },
+      { ...pinned(opts), additionalSecretOutputs: ['token'] },
+    );
+  }
+}
