@@ -3,10 +3,11 @@ import * as path from 'node:path';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { rulesForResources, type GroupResource } from '../constructs/rbac';
+import { BACKSTAGE_CONFIG_DIR } from './backstage-config';
+import { OAUTH_SECRET } from './gitlab/gitlab';
 import { RESTRICTED_CONTAINER_SECURITY_CONTEXT, addonRelease } from './addon';
 
 export const BACKSTAGE_CHART_REPOSITORY = 'https://backstage.github.io/charts';
-export const BACKSTAGE_CONFIG_DIR = path.resolve(__dirname, '..', 'backstage-config');
 /** The app-config layers, in the order the backend reads them (later ones win). */
 export const APP_CONFIG_LAYERS = ['app-config.yaml', 'app-config.production.yaml'] as const;
 const BACKEND_PORT = 7007;
@@ -61,6 +62,8 @@ export interface BackstageArgs {
    * @default 'ingress-nginx'
    */
   readonly ingressNamespace?: string;
+  /** The GitLab instance and the Secret with the portal's OAuth client (sign-in). */
+  readonly gitlab: { readonly url: string; readonly oauthSecretName: pulumi.Input<string> };
   /** What must exist first (the database). */
   readonly dependsOn?: readonly pulumi.Resource[];
 }
@@ -116,6 +119,7 @@ export class Backstage extends pulumi.ComponentResource {
           POSTGRES_HOST: args.database.host,
           POSTGRES_PORT: '5432',
           POSTGRES_DB: args.database.name,
+          GITLAB_URL: args.gitlab.url,
         },
       },
       childOpts,
@@ -179,6 +183,10 @@ export class Backstage extends pulumi.ComponentResource {
             name: 'POSTGRES_PASSWORD',
             valueFrom: { secretKeyRef: { name: args.database.secretName, key: 'password' } },
           },
+          ...[OAUTH_SECRET.clientId, OAUTH_SECRET.clientSecret].map((key) => ({
+            name: key,
+            valueFrom: { secretKeyRef: { name: args.gitlab.oauthSecretName, key } },
+          })),
         ],
         // The root file system is read-only; the backend writes temporary files only.
         extraVolumes: [{ name: 'tmp', emptyDir: { sizeLimit: '1Gi' } }],

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../stacks/config';
-import { readStackConfig, renderPlan, runUnderMocks } from '../stacks/plan';
+import { planConfig, renderPlan, runUnderMocks } from '../stacks/plan';
 
 const root = path.resolve(__dirname, '..');
 
@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   const out = values.out ?? path.join(root, 'dist', 'plan', `${stack}.yaml`);
   const result = await runUnderMocks({
     stack,
-    config: readStackConfig(values['stack-file'] ?? path.join(root, `Pulumi.${stack}.yaml`)),
+    config: planConfig(values['stack-file'] ?? path.join(root, `Pulumi.${stack}.yaml`)),
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     load: () => require('../stacks/index') as unknown,
   });

@@ -4,13 +4,23 @@ import * as pulumi from '@pulumi/pulumi';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { versions } from '../infra/versions';
-import { ADDONS, CONFIG_KEYS, ConfigError, configSchema, parseConfig, PROJECT } from './config';
+import {
+  ADDONS,
+  CONFIG_KEYS,
+  ConfigError,
+  configSchema,
+  OBJECT_KEYS,
+  parseConfig,
+  PROJECT,
+  SECRET_KEYS,
+} from './config';
 
 const root = path.resolve(__dirname, '..');
 const minimal = {
   baseDomain: 'idp.example.com',
   backstageImageRepository: 'ghcr.io/acme/platform-portal',
   backstageImageTag: '0.1.0',
+  gitlabAdminToken: 'glpat-test-token-value',
 };
 
 function problems(raw: Record<string, string | undefined>): readonly string[] {
@@ -74,7 +84,7 @@ describe('stack configuration', () => {
       'platform:databaseStorageSize: "10GB" is not allowed; expected a size in Gi such as "10Gi"',
       'platform:databaseBackupEnabled: "yes" is not allowed; expected true or false',
       'platform:crossplaneChartVersion: "1.20.0" is not allowed; expected an exact version of the supported 2.3.x line, such as "2.3.4"',
-      'platform:enabledAddons: "[\\"kro\\",\\"istio\\"]" is not allowed; expected a list of add-ons from ["crossplane","kro","cloudnativePg","backstage"]',
+      'platform:enabledAddons[1]: "istio" is not allowed; expected one of crossplane, kro, cloudnativePg, backstage, gitlab',
     ]);
   });
 
@@ -113,13 +123,95 @@ describe('stack configuration', () => {
     ).toBe('portal.example.com');
   });
 
+  it('validates customer groups item by item, naming the failing field', () => {
+    const groups = (v: unknown): string => JSON.stringify(v);
+    expect(
+      problems({
+        ...minimal,
+        gitlabCustomerGroups: groups([
+          { path: 'team-a', name: 'Team A', members: [{ userId: 7, accessLevel: 'admin' }] },
+          { path: 'Team_B', name: '' },
+          { path: 'team-a', name: 'Again' },
+        ]),
+      }),
+    ).toEqual([
+      'platform:gitlabCustomerGroups[0].members[0].accessLevel: "admin" is not allowed; expected one of guest, planner, reporter, developer, maintainer, owner',
+      'platform:gitlabCustomerGroups[1].path: "Team_B" is not allowed; expected a group path segment: a DNS label such as "team-a"',
+      'platform:gitlabCustomerGroups[1].name: "" is not allowed; expected a non-empty name',
+    ]);
+    expect(
+      problems({
+        ...minimal,
+        gitlabCustomerGroups: groups([
+          { path: 'a', name: 'A' },
+          { path: 'a', name: 'B' },
+        ]),
+      }),
+    ).toEqual([
+      'platform:gitlabCustomerGroups[1].path: "a" is not allowed; expected a path not listed before',
+    ]);
+    const c = parseConfig({
+      ...minimal,
+      gitlabCustomerGroups: groups([{ path: 'team-a', name: 'Team A' }]),
+    });
+    expect(c.gitlabCustomerGroups).toEqual([
+      { path: 'team-a', name: 'Team A', visibility: 'private', members: [] },
+    ]);
+  });
+
+  it('requires the admin token for the gitlab add-on, never shows it, and keeps it out of the config', () => {
+    const { gitlabAdminToken: _token, ...noToken } = minimal;
+    expect(problems(noToken)).toEqual([
+      'platform:gitlabAdminToken is required for the gitlab add-on; set it with `pulumi config set --secret gitlabAdminToken`',
+    ]);
+    expect(parseConfig({ ...noToken, enabledAddons: '["crossplane"]' }).enabledAddons).toEqual([
+      'crossplane',
+    ]);
+    expect(problems({ ...minimal, gitlabAdminToken: '' })).toEqual([
+      'platform:gitlabAdminToken is not allowed (value not shown: it is secret); expected a GitLab token',
+    ]);
+    expect(JSON.stringify(parseConfig(minimal))).not.toContain(minimal.gitlabAdminToken);
+  });
+
+  it('requires the team and customers groups directly under a top-level platform group', () => {
+    expect(
+      problems({
+        ...minimal,
+        gitlabPlatformGroup: 'acme/platform',
+        gitlabCustomersGroup: 'elsewhere/customers',
+      }),
+    ).toEqual([
+      'platform:gitlabPlatformGroup: "acme/platform" is not allowed; expected a top-level group path (one segment), which the stack creates',
+      'platform:gitlabPlatformTeamGroup: "platform/platform-team" is not allowed; expected a direct subgroup of gitlabPlatformGroup, such as "acme/platform/platform-team"',
+      'platform:gitlabCustomersGroup: "elsewhere/customers" is not allowed; expected a direct subgroup of gitlabPlatformGroup, such as "acme/platform/customers"',
+    ]);
+  });
+
   it('declares exactly these keys in Pulumi.yaml, with the same defaults', () => {
     const project = parse(fs.readFileSync(path.join(root, 'Pulumi.yaml'), 'utf8')) as {
       name: string;
       config: Record<string, { type: string; default?: unknown; description: string }>;
     };
     expect(project.name).toBe(PROJECT);
-    expect(Object.keys(project.config).sort()).toEqual([...CONFIG_KEYS].sort());
+    expect(Object.keys(project.config).sort()).toEqual(
+      CONFIG_KEYS.filter((k) => !(OBJECT_KEYS as readonly string[]).includes(k)).sort(),
+    );
+    // The shape Pulumi's project schema (sdk/go/common/workspace/project.json) allows.
+    for (const [key, decl] of Object.entries(project.config)) {
+      expect(['string', 'integer', 'boolean', 'array'], key).toContain(decl.type);
+      expect(
+        Object.keys(decl).filter(
+          (k) => !['type', 'items', 'description', 'secret', 'default'].includes(k),
+        ),
+        key,
+      ).toEqual([]);
+      if (decl.type === 'array') {
+        expect((decl as { items?: unknown }).items, key).toBeDefined();
+      }
+      expect(Boolean((decl as { secret?: boolean }).secret), key).toBe(
+        (SECRET_KEYS as readonly string[]).includes(key),
+      );
+    }
     const defaults = configSchema.parse({ ...minimal });
     for (const [key, decl] of Object.entries(project.config)) {
       expect(decl.description, key).toBeTruthy();
@@ -142,7 +234,9 @@ describe('stack configuration', () => {
         typeof v === 'string' ? v : JSON.stringify(v),
       ]),
     );
-    const c = parseConfig(raw);
+    // Secrets are set with `pulumi config set --secret`, never committed.
+    expect(raw.gitlabAdminToken).toBeUndefined();
+    const c = parseConfig({ ...raw, gitlabAdminToken: 'set-with-pulumi-config-set-secret' });
     expect(c.backstageHost).toBe('backstage.idp.dev.example.com');
     expect(c.databaseInstances).toBe(1);
     expect(JSON.stringify(stack)).not.toMatch(/secure|token|password/i);

@@ -5,14 +5,14 @@
  */
 import * as pulumi from '@pulumi/pulumi';
 import { z } from 'zod';
-import { isDnsSubdomain, show } from '../constructs/names';
+import { isDnsLabel, isDnsSubdomain, show } from '../constructs/names';
 import { GROUP_PATH_PATTERN } from '../constructs/team-namespace/schema';
 import { versions } from '../infra/versions';
 
 /** The Pulumi project name, which namespaces every config key (`platform:baseDomain`). */
 export const PROJECT = 'platform';
 
-export const ADDONS = ['crossplane', 'kro', 'cloudnativePg', 'backstage'] as const;
+export const ADDONS = ['crossplane', 'kro', 'cloudnativePg', 'backstage', 'gitlab'] as const;
 export type Addon = (typeof ADDONS)[number];
 
 const dnsName = (what: string): z.ZodString =>
@@ -22,6 +22,44 @@ const groupPath = z
   .regex(new RegExp(GROUP_PATH_PATTERN), {
     error: 'a GitLab group path of lowercase DNS-label segments, such as "acme/platform"',
   });
+/** GitLab access levels a member can be given (the provider's wire values). */
+export const ACCESS_LEVELS = [
+  'guest',
+  'planner',
+  'reporter',
+  'developer',
+  'maintainer',
+  'owner',
+] as const;
+
+const customerGroup = z
+  .object(
+    {
+      path: z.string().refine((v) => isDnsLabel(v), {
+        error: 'a group path segment: a DNS label such as "team-a"',
+      }),
+      name: z
+        .string()
+        .min(1, { error: 'a non-empty name' })
+        .max(255, { error: 'at most 255 characters' }),
+      visibility: z
+        .enum(['private', 'internal', 'public'], { error: 'one of private, internal, public' })
+        .default('private'),
+      members: z
+        .array(
+          z
+            .object({
+              userId: z.number().int().positive({ error: 'a GitLab user id (a positive integer)' }),
+              accessLevel: z.enum(ACCESS_LEVELS, { error: `one of ${ACCESS_LEVELS.join(', ')}` }),
+            })
+            .strict(),
+        )
+        .default([]),
+    },
+    { error: 'an object with path, name, visibility and members' },
+  )
+  .strict();
+
 const semver = /^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$/;
 
 /** A chart version of the release line we test against (same major and minor as the pin). */
@@ -112,11 +150,26 @@ export const configSchema = z.object({
   cloudnativePgChartVersion: chartVersion(versions.cloudnativePg.chart),
   backstageChartVersion: chartVersion(versions.backstage.chart),
   enabledAddons: z
-    .array(z.enum(ADDONS, { error: `a list of add-ons from ${JSON.stringify(ADDONS)}` }), {
+    .array(z.enum(ADDONS, { error: `one of ${ADDONS.join(', ')}` }), {
       error: `a list of add-ons from ${JSON.stringify(ADDONS)}`,
     })
     .refine((a) => new Set(a).size === a.length, { error: 'a list without duplicates' })
     .default([...ADDONS]),
+  gitlabCustomerGroups: z
+    .array(customerGroup, {
+      error: 'a list of customer groups ({path, name, visibility, members})',
+    })
+    .superRefine((groups, ctx) => {
+      const seen = new Set<string>();
+      groups.forEach((g, i) => {
+        if (seen.has(g.path)) {
+          ctx.addIssue({ code: 'custom', path: [i, 'path'], message: 'a path not listed before' });
+        }
+        seen.add(g.path);
+      });
+    })
+    .default([]),
+  gitlabAdminToken: z.string().min(1, { error: 'a GitLab token' }).optional(),
   kubeContext: z
     .string()
     .regex(/^[A-Za-z0-9@:._/-]{1,253}$/, { error: 'the name of a kubeconfig context' })
@@ -125,8 +178,15 @@ export const configSchema = z.object({
 
 type Parsed = z.output<typeof configSchema>;
 
-/** The validated, frozen configuration every component receives. */
-export type PlatformConfig = DeepReadonly<Parsed & { backstageHost: string }>;
+/** Keys whose values are secret: never shown in messages, never part of PlatformConfig. */
+export const SECRET_KEYS = ['gitlabAdminToken'] as const;
+type SecretKey = (typeof SECRET_KEYS)[number];
+
+/** Keys whose values are objects: Pulumi.yaml cannot declare a type for them. */
+export const OBJECT_KEYS = ['gitlabCustomerGroups'] as const;
+
+/** The validated, frozen configuration every component receives (secrets excluded). */
+export type PlatformConfig = DeepReadonly<Omit<Parsed, SecretKey> & { backstageHost: string }>;
 type DeepReadonly<T> = T extends (infer U)[]
   ? readonly DeepReadonly<U>[]
   : T extends object
@@ -137,7 +197,7 @@ type DeepReadonly<T> = T extends (infer U)[]
 export const CONFIG_KEYS = Object.keys(configSchema.shape) as (keyof Parsed)[];
 
 /** Keys whose raw value is JSON (everything else is a plain string). */
-const JSON_KEYS = new Set<string>(['enabledAddons']);
+const JSON_KEYS = new Set<string>(['enabledAddons', ...OBJECT_KEYS]);
 
 /** A user error in the stack configuration: reported without a stack trace. */
 export class ConfigError extends pulumi.RunError {
@@ -181,12 +241,26 @@ export function parseConfig(raw: Readonly<Record<string, string | undefined>>): 
   if (!result.success) {
     for (const issue of result.error.issues) {
       const key = String(issue.path[0]);
-      const value = input[key];
-      problems.push(
-        value === undefined
-          ? `${PROJECT}:${key} is required; expected ${issue.message}`
-          : `${PROJECT}:${key}: ${show(raw[key])} is not allowed; expected ${issue.message}`,
+      const nested = issue.path.slice(1);
+      const where = `${PROJECT}:${key}${nested.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}`;
+      const value = nested.reduce<unknown>(
+        (node, p) =>
+          node !== null && typeof node === 'object'
+            ? (node as Record<PropertyKey, unknown>)[p]
+            : undefined,
+        input[key],
       );
+      if ((SECRET_KEYS as readonly string[]).includes(key)) {
+        problems.push(
+          `${where} is not allowed (value not shown: it is secret); expected ${issue.message}`,
+        );
+      } else if (value === undefined) {
+        problems.push(`${where} is required; expected ${issue.message}`);
+      } else {
+        problems.push(
+          `${where}: ${show(nested.length > 0 ? value : raw[key])} is not allowed; expected ${issue.message}`,
+        );
+      }
     }
   }
   if (problems.length > 0) {
@@ -200,6 +274,29 @@ export function parseConfig(raw: Readonly<Record<string, string | undefined>>): 
     problems.push(
       `${PROJECT}:enabledAddons: the backstage add-on needs cloudnativePg (its database)`,
     );
+  }
+  if (parsed.enabledAddons.includes('backstage') && !parsed.enabledAddons.includes('gitlab')) {
+    problems.push(`${PROJECT}:enabledAddons: the backstage add-on needs gitlab (its sign-in)`);
+  }
+  if (parsed.enabledAddons.includes('gitlab')) {
+    if (parsed.gitlabAdminToken === undefined) {
+      problems.push(
+        `${PROJECT}:gitlabAdminToken is required for the gitlab add-on; set it with \`pulumi config set --secret gitlabAdminToken\``,
+      );
+    }
+    if (parsed.gitlabPlatformGroup.includes('/')) {
+      problems.push(
+        `${PROJECT}:gitlabPlatformGroup: ${show(parsed.gitlabPlatformGroup)} is not allowed; expected a top-level group path (one segment), which the stack creates`,
+      );
+    }
+    for (const key of ['gitlabPlatformTeamGroup', 'gitlabCustomersGroup'] as const) {
+      const value = parsed[key];
+      if (!value.startsWith(`${parsed.gitlabPlatformGroup}/`) || value.split('/').length !== 2) {
+        problems.push(
+          `${PROJECT}:${key}: ${show(value)} is not allowed; expected a direct subgroup of gitlabPlatformGroup, such as "${parsed.gitlabPlatformGroup}/${key === 'gitlabCustomersGroup' ? 'customers' : 'platform-team'}"`,
+        );
+      }
+    }
   }
   if (parsed.databaseBackupEnabled) {
     for (const key of [
@@ -220,7 +317,13 @@ export function parseConfig(raw: Readonly<Record<string, string | undefined>>): 
       `${PROJECT}:baseDomain: ${show(parsed.baseDomain)} is not allowed; expected a domain under which "backstage.<baseDomain>" is a valid host name`,
     ]);
   }
-  return deepFreeze({ ...parsed, backstageHost });
+  const { gitlabAdminToken: _secret, ...config } = parsed;
+  return deepFreeze({ ...config, backstageHost });
+}
+
+/** The secret settings, as secret Outputs (validated for presence by loadConfig). */
+export function loadSecrets(): { readonly gitlabAdminToken: pulumi.Output<string> } {
+  return { gitlabAdminToken: new pulumi.Config(PROJECT).requireSecret('gitlabAdminToken') };
 }
 
 /**

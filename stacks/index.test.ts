@@ -7,26 +7,34 @@ import { versions } from '../infra/versions';
 import * as fs from 'node:fs';
 import { parse } from 'yaml';
 import { validateBackstageValues, validateObject } from '../testing/schemas';
+import { checkInputs, providerSchema } from '../testing/pulumi-schema';
+import { gitlabSignIn, signInScopes } from '../infra/backstage-config';
 import {
-  readStackConfig,
+  planConfig,
   renderPlan,
   runUnderMocks,
   SECRET_MARKER,
+  UNKNOWN_MARKER,
   type PlanEntry,
   type RunResult,
 } from './plan';
 
 // A value no output may ever show: the mocks give it to every generated secret.
 const CANARY = 'Q0FOQVJZLXNlY3JldC12YWx1ZS1uZXZlci1zaG93bg==';
+const ADMIN_TOKEN = 'glpat-CANARY-admin-token-never-shown';
 
 let result: RunResult;
 let plan: string;
 const root = path.resolve(__dirname, '..');
+const extract = providerSchema('pulumi-gitlab.schema.extract.json');
 
 beforeAll(async () => {
   result = await runUnderMocks({
     stack: 'dev',
-    config: readStackConfig(path.join(root, 'Pulumi.dev.yaml')),
+    config: {
+      ...planConfig(path.join(root, 'Pulumi.dev.yaml')),
+      'platform:gitlabAdminToken': ADMIN_TOKEN,
+    },
     mockOutputs: (type) =>
       type === 'random:index/randomBytes:RandomBytes' ? { base64: CANARY, hex: 'ca11ab1e' } : {},
     load: () => import('./index'),
@@ -246,7 +254,12 @@ describe('the platform stack under mocks', () => {
         .filter((e: any) => e.valueFrom?.secretKeyRef)
         .map((e: any) => e.name);
       expect([...Object.keys(env), ...fromSecrets].sort()).toEqual(wanted);
-      expect(fromSecrets).toEqual(['POSTGRES_USER', 'POSTGRES_PASSWORD']);
+      expect(fromSecrets).toEqual([
+        'POSTGRES_USER',
+        'POSTGRES_PASSWORD',
+        'AUTH_GITLAB_CLIENT_ID',
+        'AUTH_GITLAB_CLIENT_SECRET',
+      ]);
       expect(Object.keys(env).filter((k) => /PASSWORD|TOKEN|SECRET/.test(k))).toEqual([]);
       expect(b.extraEnvVars.filter((e: any) => e.value !== undefined)).toEqual([]);
     });
@@ -331,6 +344,94 @@ describe('the platform stack under mocks', () => {
     });
   });
 
+  describe('GitLab', () => {
+    const gitlab = (): PlanEntry[] =>
+      result.entries.filter(
+        (e) => e.type.startsWith('gitlab:') || e.type === 'pulumi:providers:gitlab',
+      );
+
+    it('sends only inputs the official provider accepts, pinned to its version', () => {
+      expect(gitlab().length).toBe(7);
+      for (const e of gitlab()) {
+        expect(
+          checkInputs(
+            extract,
+            e.type,
+            e.inputs,
+            (v) => v === SECRET_MARKER || v === UNKNOWN_MARKER,
+          ),
+          e.name,
+        ).toEqual([]);
+        expect(e.version, e.name).toBe(versions.pulumiGitlab);
+        if (e.type !== 'pulumi:providers:gitlab') {
+          expect(e.provider, e.name).toBe('pulumi:providers:gitlab::gitlab-provider');
+        }
+      }
+      expect(inputs(one('pulumi:providers:gitlab', 'gitlab-provider'))).toEqual({
+        baseUrl: 'https://gitlab.example.com/api/v4/',
+        token: SECRET_MARKER,
+      });
+    });
+
+    it('registers the OAuth application at the callback URL the portal uses, with exactly its scopes', () => {
+      const app = one('gitlab:index/application:Application', 'gitlab-oauth-application');
+      expect(app.protect).toBe(true);
+      const baseUrl = inputs(
+        byType('kubernetes:core/v1:ConfigMap').find(
+          (e) => inputs(e).metadata.name === 'portal-env',
+        )!,
+      ).data.BACKSTAGE_BASE_URL;
+      const callbackUrl = (gitlabSignIn().callbackUrl as string).replace(
+        '${BACKSTAGE_BASE_URL}',
+        baseUrl,
+      );
+      expect(inputs(app)).toMatchObject({
+        redirectUrl: callbackUrl,
+        confidential: true,
+        scopes: signInScopes(),
+      });
+      expect(signInScopes()).toEqual(['read_user']);
+      expect(gitlabSignIn().audience).toBe('${GITLAB_URL}');
+      expect(JSON.stringify(gitlabSignIn())).not.toMatch(/dangerously/);
+    });
+
+    it('builds the protected group tree from the configuration', () => {
+      const groups = byType('gitlab:index/group:Group');
+      for (const g of groups) {
+        expect(g.protect, g.name).toBe(true);
+        expect(inputs(g).visibilityLevel, g.name).toBe('private');
+      }
+      const root = inputs(one('gitlab:index/group:Group', 'gitlab-platform-group'));
+      expect(root.path).toBe('acme-platform');
+      expect(root.parentId).toBeUndefined();
+      const customers = one('gitlab:index/group:Group', 'gitlab-customers-group');
+      expect(inputs(customers)).toMatchObject({ path: 'customers', parentId: expect.any(Number) });
+      const teamA = one('gitlab:index/group:Group', 'gitlab-customer-team-a');
+      expect(teamA.dependsOn).toContain('gitlab:index/group:Group::gitlab-customers-group');
+      expect(inputs(teamA)).toMatchObject({ path: 'team-a', name: 'Team A' });
+      const member = inputs(
+        one('gitlab:index/groupMembership:GroupMembership', 'gitlab-customer-team-a-member-1001'),
+      );
+      expect(member).toMatchObject({
+        userId: 1001,
+        accessLevel: 'maintainer',
+        groupId: inputs(teamA).parentId === undefined ? undefined : expect.any(Number),
+      });
+    });
+
+    it('hands the OAuth client to the portal as a Secret, and keeps the admin token out of the cluster', () => {
+      const secret = one('kubernetes:core/v1:Secret', 'gitlab-oauth-client');
+      expect(inputs(secret).stringData).toBe(SECRET_MARKER);
+      expect(inputs(secret).metadata).toMatchObject({
+        name: 'portal-gitlab-oauth',
+        namespace: 'backstage',
+      });
+      expect(plan).not.toContain(ADMIN_TOKEN);
+      const kubernetes = result.entries.filter((e) => e.type.startsWith('kubernetes:'));
+      expect(JSON.stringify(kubernetes)).not.toContain(ADMIN_TOKEN);
+    });
+  });
+
   it('never shows a secret value in the plan', () => {
     expect(plan).not.toContain(CANARY);
     expect(plan).not.toContain(Buffer.from(CANARY, 'base64').toString('utf8'));
@@ -341,6 +442,13 @@ describe('the platform stack under mocks', () => {
     expect(result.exports).toEqual({
       backstageUrl: 'https://backstage.idp.dev.example.com',
       databaseHost: 'portal-db-rw.backstage.svc',
+      gitlabRedirectUrl: 'https://backstage.idp.dev.example.com/api/auth/gitlab/handler/frame',
+      gitlabGroups: {
+        platform: UNKNOWN_MARKER,
+        platformTeam: UNKNOWN_MARKER,
+        customers: UNKNOWN_MARKER,
+        'team-a': UNKNOWN_MARKER,
+      },
       installedVersions: {
         crossplane: versions.crossplane.chart,
         kro: versions.kro.chart,
@@ -356,7 +464,7 @@ describe('the platform stack under mocks', () => {
       // The portal namespace belongs to the stack: the portal and its database share it.
       const stackLevel =
         e.type.startsWith('platform:') ||
-        e.type.startsWith('pulumi:providers:') ||
+        e.type === 'pulumi:providers:kubernetes' ||
         e.name === 'portal-namespace';
       if (stackLevel) {
         expect(e.parent, e.name).toBeUndefined();

@@ -6,13 +6,15 @@ import * as k8s from '@pulumi/kubernetes';
 import { App } from 'cdk8s';
 import { buildPlatformCharts } from '../charts/platform';
 import { Backstage } from '../infra/backstage';
+import { signInScopes } from '../infra/backstage-config';
+import { GitlabPlatform } from '../infra/gitlab/gitlab';
 import { CloudNativePg, PORTAL_DATABASE, PortalDatabase } from '../infra/cloudnative-pg';
 import { Crossplane } from '../infra/crossplane';
 import { Kro } from '../infra/kro';
 import { restrictedNamespace } from '../infra/addon';
 import { PlatformApis, type ChartObjects, type ManifestObject } from '../infra/platform-apis';
 import { versions } from '../infra/versions';
-import { loadConfig, type Addon } from './config';
+import { loadConfig, loadSecrets, type Addon } from './config';
 
 const config = loadConfig();
 const enabled = (addon: Addon): boolean => config.enabledAddons.includes(addon);
@@ -64,6 +66,23 @@ const portalDatabase =
       })
     : undefined;
 
+const gitlab = enabled('gitlab')
+  ? new GitlabPlatform('gitlab', {
+      kubernetesProvider: provider,
+      gitlabUrl: config.gitlabUrl,
+      adminToken: loadSecrets().gitlabAdminToken,
+      groups: {
+        platform: config.gitlabPlatformGroup,
+        platformTeam: config.gitlabPlatformTeamGroup,
+        customers: config.gitlabCustomersGroup,
+      },
+      customerGroups: config.gitlabCustomerGroups,
+      backstageHost: config.backstageHost,
+      signInScopes: signInScopes(),
+      portalNamespace: portalNamespace.metadata.name,
+    })
+  : undefined;
+
 // The same charts `npm run synth` writes to dist/platform/, applied once the controllers whose
 // CRDs they use are ready. An API whose controller is not enabled is not applied.
 const charts = buildPlatformCharts(new App());
@@ -104,7 +123,7 @@ const customResources = [
     : []),
 ];
 const backstage =
-  enabled('backstage') && portalDatabase !== undefined
+  enabled('backstage') && portalDatabase !== undefined && gitlab !== undefined
     ? new Backstage('backstage', {
         provider,
         namespace: portalNamespace.metadata.name,
@@ -124,12 +143,15 @@ const backstage =
           cluster: PORTAL_DATABASE.cluster,
         },
         customResources,
-        dependsOn: [portalDatabase],
+        gitlab: { url: config.gitlabUrl, oauthSecretName: gitlab.oauthSecretName },
+        dependsOn: [portalDatabase, gitlab],
       })
     : undefined;
 
 export const backstageUrl = backstage?.url;
 export const databaseHost = portalDatabase?.host;
+export const gitlabRedirectUrl = gitlab?.redirectUrl;
+export const gitlabGroups = gitlab?.groupPaths;
 export const installedVersions = {
   crossplane: crossplane?.chartVersion,
   kro: kro?.chartVersion,

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as pulumi from '@pulumi/pulumi';
 import { parse, stringify } from 'yaml';
-import { PROJECT } from './config';
+import { PROJECT, SECRET_KEYS } from './config';
 
 export const SECRET_MARKER = '[secret]';
 export const UNKNOWN_MARKER = '[unknown]';
@@ -194,21 +194,29 @@ export async function runUnderMocks(options: RunOptions): Promise<RunResult> {
   return { entries, exports };
 }
 
-/** The value of a (possibly nested) Output, secrets masked. */
-async function resolve(value: unknown): Promise<unknown> {
+/**
+ * The value of a (possibly nested) Output, secrets masked. Inside an Output, an undefined value
+ * is one only the real resource would provide (an id, a path GitLab assigns): unknown in a plan.
+ * Outside, undefined is simply absent (an add-on that is not enabled).
+ */
+async function resolve(value: unknown, insideOutput = false): Promise<unknown> {
+  if (value === undefined && insideOutput) {
+    return UNKNOWN_MARKER;
+  }
   if (pulumi.Output.isInstance(value)) {
     const output = value;
     if (await pulumi.isSecret(output)) {
       return SECRET_MARKER;
     }
-    return resolve(await new Promise<unknown>((done) => output.apply((v) => done(v))));
+    const resolved = await new Promise<unknown>((done) => output.apply((v) => done(v)));
+    return resolve(resolved, true);
   }
   if (Array.isArray(value)) {
-    return Promise.all(value.map(resolve));
+    return Promise.all(value.map((v) => resolve(v, insideOutput)));
   }
   if (value !== null && typeof value === 'object') {
     const entries = await Promise.all(
-      Object.entries(value).map(async ([k, v]) => [k, await resolve(v)] as const),
+      Object.entries(value).map(async ([k, v]) => [k, await resolve(v, insideOutput)] as const),
     );
     return Object.fromEntries(entries.filter(([, v]) => v !== undefined));
   }
@@ -229,6 +237,19 @@ export function readStackConfig(file: string): Record<string, string> {
     } else {
       config[key] = typeof value === 'string' ? value : JSON.stringify(value);
     }
+  }
+  return config;
+}
+
+/**
+ * The config the offline plan runs with: the stack file's values, and every secret setting that
+ * is not in it (secrets are set with `pulumi config set --secret`, not committed) as the secret
+ * marker, since the plan never needs, and never shows, their values.
+ */
+export function planConfig(file: string): Record<string, string> {
+  const config = readStackConfig(file);
+  for (const key of SECRET_KEYS) {
+    config[`${PROJECT}:${key}`] ??= SECRET_MARKER;
   }
   return config;
 }

@@ -1,0 +1,186 @@
+import * as k8s from '@pulumi/kubernetes';
+import * as pulumi from '@pulumi/pulumi';
+import {
+  Application,
+  GitlabProvider,
+  Group,
+  GroupMembership,
+  type AccessLevel,
+  type ApplicationScope,
+  type Visibility,
+} from './resources';
+
+export interface CustomerGroup {
+  /** Path segment under the customers group. */
+  readonly path: string;
+  readonly name: string;
+  readonly visibility: Visibility;
+  readonly members: readonly { readonly userId: number; readonly accessLevel: AccessLevel }[];
+}
+
+export interface GitlabPlatformArgs {
+  /** Kubernetes provider, for the Secret that hands the OAuth client to the portal. */
+  readonly kubernetesProvider: k8s.Provider;
+  /** GitLab base URL, https, without trailing slash. */
+  readonly gitlabUrl: string;
+  /** Administrator token for Pulumi (secret); it never reaches the cluster. */
+  readonly adminToken: pulumi.Input<string>;
+  /** Full paths: a top-level platform group and two of its direct subgroups. */
+  readonly groups: {
+    readonly platform: string;
+    readonly platformTeam: string;
+    readonly customers: string;
+  };
+  readonly customerGroups: readonly CustomerGroup[];
+  /** Host of the portal; the OAuth redirect URL is derived from it. */
+  readonly backstageHost: string;
+  /** Scopes the portal's sign-in requests (see signInScopes in infra/backstage-config.ts). */
+  readonly signInScopes: readonly ApplicationScope[];
+  /** Namespace of the portal, where the OAuth client Secret goes. */
+  readonly portalNamespace: pulumi.Input<string>;
+}
+
+/** Where GitLab sends the browser back to after sign-in: Backstage's GitLab auth handler. */
+export function redirectUrl(backstageHost: string): string {
+  return `https://${backstageHost}/api/auth/gitlab/handler/frame`;
+}
+
+/** Name of the Secret with the OAuth client, and its keys (the portal's env var names). */
+export const OAUTH_SECRET = {
+  name: 'portal-gitlab-oauth',
+  clientId: 'AUTH_GITLAB_CLIENT_ID',
+  clientSecret: 'AUTH_GITLAB_CLIENT_SECRET',
+} as const;
+
+const title = (path: string): string =>
+  path
+    .split('-')
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join(' ');
+
+/**
+ * The GitLab side of the platform: an explicit provider for the configured instance, the group
+ * tree (platform, platform team, customers and the customer groups with their members), and the
+ * OAuth application the portal signs in with, whose client goes to the cluster as a Secret.
+ * Groups and the application are protected: deleting them would lose projects and sign-in.
+ */
+export class GitlabPlatform extends pulumi.ComponentResource {
+  public readonly redirectUrl: pulumi.Output<string>;
+  /** Full paths of the groups, by role (platform, platformTeam, customers) and customer path. */
+  public readonly groupPaths: pulumi.Output<Readonly<Record<string, string>>>;
+  public readonly oauthSecretName: pulumi.Output<string>;
+
+  constructor(name: string, args: GitlabPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('platform:gitlab:GitlabPlatform', name, {}, opts);
+    const provider = new GitlabProvider(
+      `${name}-provider`,
+      { baseUrl: `${args.gitlabUrl}/api/v4/`, token: args.adminToken },
+      { parent: this },
+    );
+    const keep = { parent: this, provider, protect: true };
+    const lastSegment = (path: string): string => path.split('/').pop() ?? path;
+    const restricted = {
+      visibilityLevel: 'private' as const,
+      requestAccessEnabled: false,
+      projectCreationLevel: 'maintainer' as const,
+      subgroupCreationLevel: 'owner' as const,
+      preventForkingOutsideGroup: true,
+    };
+
+    const platform = new Group(
+      `${name}-platform-group`,
+      {
+        path: args.groups.platform,
+        name: title(args.groups.platform),
+        description: 'The internal developer platform',
+        ...restricted,
+      },
+      keep,
+    );
+    const subgroup = (id: string, path: string, description: string): Group =>
+      new Group(
+        `${name}-${id}-group`,
+        {
+          path: lastSegment(path),
+          name: title(lastSegment(path)),
+          parentId: platform.groupId,
+          description,
+          ...restricted,
+        },
+        keep,
+      );
+    const platformTeam = subgroup(
+      'platform-team',
+      args.groups.platformTeam,
+      'The platform team: owners of the platform',
+    );
+    const customers = subgroup('customers', args.groups.customers, 'Teams that use the platform');
+
+    const customerPaths: Record<string, pulumi.Output<string>> = {};
+    for (const group of args.customerGroups) {
+      const g = new Group(
+        `${name}-customer-${group.path}`,
+        {
+          path: group.path,
+          name: group.name,
+          parentId: customers.groupId,
+          visibilityLevel: group.visibility,
+          requestAccessEnabled: false,
+          preventForkingOutsideGroup: true,
+        },
+        keep,
+      );
+      customerPaths[group.path] = g.fullPath;
+      for (const member of group.members) {
+        new GroupMembership(
+          `${name}-customer-${group.path}-member-${member.userId}`,
+          { groupId: g.groupId, userId: member.userId, accessLevel: member.accessLevel },
+          { parent: this, provider },
+        );
+      }
+    }
+
+    const url = redirectUrl(args.backstageHost);
+    const app = new Application(
+      `${name}-oauth-application`,
+      {
+        name: `Platform portal (${args.backstageHost})`,
+        redirectUrl: url,
+        scopes: [...args.signInScopes],
+        confidential: true,
+      },
+      keep,
+    );
+    const secret = new k8s.core.v1.Secret(
+      `${name}-oauth-client`,
+      {
+        metadata: {
+          name: OAUTH_SECRET.name,
+          namespace: args.portalNamespace,
+          labels: { 'app.kubernetes.io/part-of': 'platform' },
+        },
+        type: 'Opaque',
+        stringData: {
+          [OAUTH_SECRET.clientId]: app.applicationId,
+          [OAUTH_SECRET.clientSecret]: app.secret,
+        },
+      },
+      { parent: this, provider: args.kubernetesProvider },
+    );
+
+    this.redirectUrl = pulumi.output(url);
+    const paths: Record<string, pulumi.Output<string>> = {
+      platform: platform.fullPath,
+      platformTeam: platformTeam.fullPath,
+      customers: customers.fullPath,
+      ...customerPaths,
+    };
+    this.groupPaths = pulumi.all(paths);
+    this.oauthSecretName = secret.metadata.name;
+    this.registerOutputs({
+      redirectUrl: this.redirectUrl,
+      groupPaths: this.groupPaths,
+      oauthSecretName: this.oauthSecretName,
+    });
+  }
+}
