@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -10,16 +10,30 @@ const root = path.resolve(__dirname, '..');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'plan-test-'));
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
-const plan = (...args: string[]): ReturnType<typeof spawnSync> =>
-  spawnSync('node', ['--require', 'tsx/cjs', 'scripts/plan.ts', ...args], {
-    cwd: root,
-    encoding: 'utf8',
-  });
+interface Run {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
 
-describe('npm run plan', () => {
-  it('writes the committed plan of the dev stack byte for byte (it is deterministic), and summarizes it', () => {
+/** Runs the plan CLI without blocking, so that the tests below run their plans in parallel. */
+function plan(...args: string[]): Promise<Run> {
+  return new Promise((done) => {
+    const child = spawn('node', ['--require', 'tsx/cjs', 'scripts/plan.ts', ...args], {
+      cwd: root,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (status) => done({ status, stdout, stderr }));
+  });
+}
+
+describe.concurrent('npm run plan', { timeout: 60_000 }, () => {
+  it('writes the committed plan of the dev stack byte for byte (it is deterministic), and summarizes it', async () => {
     const out = path.join(work, 'dev.yaml');
-    const run = plan('--stack', 'dev', '--out', out);
+    const run = await plan('--stack', 'dev', '--out', out);
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/kubernetes:helm\.sh\/v3:Release\s+4/);
     expect(run.stdout).toMatch(/total\s+\d+/);
@@ -28,13 +42,13 @@ describe('npm run plan', () => {
     );
   });
 
-  it('exits non-zero with one line per configuration problem and no stack trace', () => {
+  it('exits non-zero with one line per configuration problem and no stack trace', async () => {
     const stackFile = path.join(work, 'Pulumi.broken.yaml');
     fs.writeFileSync(
       stackFile,
       'config:\n  platform:baseDomain: Not_A_Domain\n  platform:gitlabUrl: http://gitlab.example.com/\n',
     );
-    const run = plan(
+    const run = await plan(
       '--stack',
       'broken',
       '--stack-file',
@@ -50,7 +64,7 @@ describe('npm run plan', () => {
     expect(fs.existsSync(path.join(work, 'broken.yaml'))).toBe(false);
   });
 
-  it('backs the portal database up when a stack asks for it', () => {
+  it('backs the portal database up when a stack asks for it', async () => {
     const dev = fs.readFileSync(path.join(root, 'Pulumi.dev.yaml'), 'utf8');
     const stackFile = path.join(work, 'Pulumi.backup.yaml');
     fs.writeFileSync(
@@ -58,7 +72,9 @@ describe('npm run plan', () => {
       `${dev}  platform:databaseBackupEnabled: true\n  platform:databaseBackupDestinationPath: s3://acme-backups/portal\n  platform:databaseBackupCredentialsSecret: portal-backup-s3\n`,
     );
     const out = path.join(work, 'backup.yaml');
-    expect(plan('--stack', 'backup', '--stack-file', stackFile, '--out', out).status).toBe(0);
+    expect((await plan('--stack', 'backup', '--stack-file', stackFile, '--out', out)).status).toBe(
+      0,
+    );
     const resources = (
       parse(fs.readFileSync(out, 'utf8')) as { resources: { type: string; inputs: any }[] }
     ).resources;
@@ -83,13 +99,13 @@ describe('npm run plan', () => {
     });
   });
 
-  it('refuses backups without a destination', () => {
+  it('refuses backups without a destination', async () => {
     const stackFile = path.join(work, 'Pulumi.nobackup.yaml');
     fs.writeFileSync(
       stackFile,
       `${fs.readFileSync(path.join(root, 'Pulumi.dev.yaml'), 'utf8')}  platform:databaseBackupEnabled: true\n`,
     );
-    const run = plan(
+    const run = await plan(
       '--stack',
       'nobackup',
       '--stack-file',
@@ -106,14 +122,14 @@ describe('npm run plan', () => {
     );
   });
 
-  it('declares only the enabled add-ons and the APIs their controllers serve', () => {
+  it('declares only the enabled add-ons and the APIs their controllers serve', async () => {
     const stackFile = path.join(work, 'Pulumi.lean.yaml');
     fs.writeFileSync(
       stackFile,
       `${fs.readFileSync(path.join(root, 'Pulumi.dev.yaml'), 'utf8')}  platform:enabledAddons: [crossplane]\n`,
     );
     const out = path.join(work, 'lean.yaml');
-    expect(plan('--stack', 'lean', '--stack-file', stackFile, '--out', out).status).toBe(0);
+    expect((await plan('--stack', 'lean', '--stack-file', stackFile, '--out', out)).status).toBe(0);
     const doc = parse(fs.readFileSync(out, 'utf8')) as {
       resources: { type: string; name: string }[];
       outputs: any;
