@@ -30,6 +30,16 @@ function plan(...args: string[]): Promise<Run> {
   });
 }
 
+const devStack = fs.readFileSync(path.join(root, 'Pulumi.dev.yaml'), 'utf8');
+
+/** Plans a stack file written from `config` (YAML); returns the run and the plan's path. */
+async function planStack(name: string, config: string): Promise<Run & { out: string }> {
+  const stackFile = path.join(work, `Pulumi.${name}.yaml`);
+  const out = path.join(work, `${name}.yaml`);
+  fs.writeFileSync(stackFile, config);
+  return { ...(await plan('--stack', name, '--stack-file', stackFile, '--out', out)), out };
+}
+
 describe.concurrent('npm run plan', { timeout: 60_000 }, () => {
   it('writes the committed plan of the dev stack byte for byte (it is deterministic), and summarizes it', async () => {
     const out = path.join(work, 'dev.yaml');
@@ -43,38 +53,24 @@ describe.concurrent('npm run plan', { timeout: 60_000 }, () => {
   });
 
   it('exits non-zero with one line per configuration problem and no stack trace', async () => {
-    const stackFile = path.join(work, 'Pulumi.broken.yaml');
-    fs.writeFileSync(
-      stackFile,
-      'config:\n  platform:baseDomain: Not_A_Domain\n  platform:gitlabUrl: http://gitlab.example.com/\n',
-    );
-    const run = await plan(
-      '--stack',
+    const run = await planStack(
       'broken',
-      '--stack-file',
-      stackFile,
-      '--out',
-      path.join(work, 'broken.yaml'),
+      'config:\n  platform:baseDomain: Not_A_Domain\n  platform:gitlabUrl: http://gitlab.example.com/\n',
     );
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('platform:baseDomain: "Not_A_Domain" is not allowed');
     expect(run.stderr).toContain('platform:gitlabUrl: "http://gitlab.example.com/" is not allowed');
     expect(run.stderr).toContain('platform:backstageImageTag is required');
     expect(run.stderr).not.toMatch(/\n\s+at /);
-    expect(fs.existsSync(path.join(work, 'broken.yaml'))).toBe(false);
+    expect(fs.existsSync(run.out)).toBe(false);
   });
 
   it('backs the portal database up when a stack asks for it', async () => {
-    const dev = fs.readFileSync(path.join(root, 'Pulumi.dev.yaml'), 'utf8');
-    const stackFile = path.join(work, 'Pulumi.backup.yaml');
-    fs.writeFileSync(
-      stackFile,
-      `${dev}  platform:databaseBackupEnabled: true\n  platform:databaseBackupDestinationPath: s3://acme-backups/portal\n  platform:databaseBackupCredentialsSecret: portal-backup-s3\n`,
+    const { status, out } = await planStack(
+      'backup',
+      `${devStack}  platform:databaseBackupEnabled: true\n  platform:databaseBackupDestinationPath: s3://acme-backups/portal\n  platform:databaseBackupCredentialsSecret: portal-backup-s3\n`,
     );
-    const out = path.join(work, 'backup.yaml');
-    expect((await plan('--stack', 'backup', '--stack-file', stackFile, '--out', out)).status).toBe(
-      0,
-    );
+    expect(status).toBe(0);
     const resources = (
       parse(fs.readFileSync(out, 'utf8')) as { resources: { type: string; inputs: any }[] }
     ).resources;
@@ -100,19 +96,7 @@ describe.concurrent('npm run plan', { timeout: 60_000 }, () => {
   });
 
   it('refuses backups without a destination', async () => {
-    const stackFile = path.join(work, 'Pulumi.nobackup.yaml');
-    fs.writeFileSync(
-      stackFile,
-      `${fs.readFileSync(path.join(root, 'Pulumi.dev.yaml'), 'utf8')}  platform:databaseBackupEnabled: true\n`,
-    );
-    const run = await plan(
-      '--stack',
-      'nobackup',
-      '--stack-file',
-      stackFile,
-      '--out',
-      path.join(work, 'nobackup.yaml'),
-    );
+    const run = await planStack('nobackup', `${devStack}  platform:databaseBackupEnabled: true\n`);
     expect(run.status).toBe(1);
     expect(run.stderr).toContain(
       'platform:databaseBackupDestinationPath is required when databaseBackupEnabled is true',
@@ -123,13 +107,11 @@ describe.concurrent('npm run plan', { timeout: 60_000 }, () => {
   });
 
   it('declares only the enabled add-ons and the APIs their controllers serve', async () => {
-    const stackFile = path.join(work, 'Pulumi.lean.yaml');
-    fs.writeFileSync(
-      stackFile,
-      `${fs.readFileSync(path.join(root, 'Pulumi.dev.yaml'), 'utf8')}  platform:enabledAddons: [crossplane]\n`,
+    const { status, out } = await planStack(
+      'lean',
+      `${devStack}  platform:enabledAddons: [crossplane]\n`,
     );
-    const out = path.join(work, 'lean.yaml');
-    expect((await plan('--stack', 'lean', '--stack-file', stackFile, '--out', out)).status).toBe(0);
+    expect(status).toBe(0);
     const doc = parse(fs.readFileSync(out, 'utf8')) as {
       resources: { type: string; name: string }[];
       outputs: any;
