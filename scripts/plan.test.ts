@@ -117,6 +117,7 @@ describe.concurrent('npm run plan', { timeout: 60_000 }, () => {
       outputs: any;
     };
     const types = new Set(doc.resources.map((r) => r.type));
+    expect(doc.resources.map((r) => r.name)).not.toContain('portal-namespace');
     expect(types).toContain('platform:crossplane:Crossplane');
     for (const absent of [
       'platform:kro:Kro',

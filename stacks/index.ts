@@ -33,8 +33,10 @@ const kro = enabled('kro')
   ? new Kro('kro', { provider, chartVersion: config.kroChartVersion })
   : undefined;
 
-// The portal and its database share one namespace.
-const portalNamespace = restrictedNamespace('portal-namespace', 'backstage', { provider });
+// The portal, its database and its GitLab client Secret share one namespace.
+const portalNamespace = (['cloudnativePg', 'backstage', 'gitlab'] as const).some(enabled)
+  ? restrictedNamespace('portal-namespace', 'backstage', { provider })
+  : undefined;
 const cnpg = enabled('cloudnativePg')
   ? new CloudNativePg('cloudnative-pg', {
       provider,
@@ -42,7 +44,7 @@ const cnpg = enabled('cloudnativePg')
     })
   : undefined;
 const portalDatabase =
-  cnpg !== undefined
+  cnpg !== undefined && portalNamespace !== undefined
     ? new PortalDatabase('portal-database', {
         provider,
         namespace: portalNamespace.metadata.name,
@@ -66,22 +68,23 @@ const portalDatabase =
       })
     : undefined;
 
-const gitlab = enabled('gitlab')
-  ? new GitlabPlatform('gitlab', {
-      kubernetesProvider: provider,
-      gitlabUrl: config.gitlabUrl,
-      adminToken: loadSecrets().gitlabAdminToken,
-      groups: {
-        platform: config.gitlabPlatformGroup,
-        platformTeam: config.gitlabPlatformTeamGroup,
-        customers: config.gitlabCustomersGroup,
-      },
-      customerGroups: config.gitlabCustomerGroups,
-      backstageHost: config.backstageHost,
-      signInScopes: signInScopes(),
-      portalNamespace: portalNamespace.metadata.name,
-    })
-  : undefined;
+const gitlab =
+  enabled('gitlab') && portalNamespace !== undefined
+    ? new GitlabPlatform('gitlab', {
+        kubernetesProvider: provider,
+        gitlabUrl: config.gitlabUrl,
+        adminToken: loadSecrets().gitlabAdminToken,
+        groups: {
+          platform: config.gitlabPlatformGroup,
+          platformTeam: config.gitlabPlatformTeamGroup,
+          customers: config.gitlabCustomersGroup,
+        },
+        customerGroups: config.gitlabCustomerGroups,
+        backstageHost: config.backstageHost,
+        signInScopes: signInScopes(),
+        portalNamespace: portalNamespace.metadata.name,
+      })
+    : undefined;
 
 // The same charts `npm run synth` writes to dist/platform/, applied once the controllers whose
 // CRDs they use are ready. An API whose controller is not enabled is not applied.
@@ -123,7 +126,10 @@ const customResources = [
     : []),
 ];
 const backstage =
-  enabled('backstage') && portalDatabase !== undefined && gitlab !== undefined
+  enabled('backstage') &&
+  portalNamespace !== undefined &&
+  portalDatabase !== undefined &&
+  gitlab !== undefined
     ? new Backstage('backstage', {
         provider,
         namespace: portalNamespace.metadata.name,
