@@ -1,0 +1,105 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { gitlabSignIn, signInScopes } from '../infra/backstage-config';
+import { versions } from '../infra/versions';
+import { ADMIN_TOKEN, runDevStack, type DevStack } from '../testing/dev-stack';
+import { checkInputs, providerSchema } from '../testing/pulumi-schema';
+import { SECRET_MARKER, UNKNOWN_MARKER, type PlanEntry } from './plan';
+
+let stack: DevStack;
+beforeAll(async () => {
+  stack = await runDevStack();
+});
+const inputs = (e: PlanEntry): any => e.inputs;
+const byType = (type: string): PlanEntry[] => stack.byType(type);
+const one = (type: string, name: string): PlanEntry => stack.one(type, name);
+const extract = providerSchema('pulumi-gitlab.schema.extract.json');
+
+describe('the GitLab side', () => {
+  describe('GitLab', () => {
+    const gitlab = (): PlanEntry[] =>
+      stack.result.entries.filter(
+        (e) => e.type.startsWith('gitlab:') || e.type === 'pulumi:providers:gitlab',
+      );
+
+    it('sends only inputs the official provider accepts, pinned to its version', () => {
+      expect(gitlab().length).toBe(7);
+      for (const e of gitlab()) {
+        expect(
+          checkInputs(
+            extract,
+            e.type,
+            e.inputs,
+            (v) => v === SECRET_MARKER || v === UNKNOWN_MARKER,
+          ),
+          e.name,
+        ).toEqual([]);
+        expect(e.version, e.name).toBe(versions.pulumiGitlab);
+        if (e.type !== 'pulumi:providers:gitlab') {
+          expect(e.provider, e.name).toBe('pulumi:providers:gitlab::gitlab-provider');
+        }
+      }
+      expect(inputs(one('pulumi:providers:gitlab', 'gitlab-provider'))).toEqual({
+        baseUrl: 'https://gitlab.example.com/api/v4/',
+        token: SECRET_MARKER,
+      });
+    });
+
+    it('registers the OAuth application at the callback URL the portal uses, with exactly its scopes', () => {
+      const app = one('gitlab:index/application:Application', 'gitlab-oauth-application');
+      expect(app.protect).toBe(true);
+      const baseUrl = inputs(
+        byType('kubernetes:core/v1:ConfigMap').find(
+          (e) => inputs(e).metadata.name === 'portal-env',
+        )!,
+      ).data.BACKSTAGE_BASE_URL;
+      const callbackUrl = (gitlabSignIn().callbackUrl as string).replace(
+        '${BACKSTAGE_BASE_URL}',
+        baseUrl,
+      );
+      expect(inputs(app)).toMatchObject({
+        redirectUrl: callbackUrl,
+        confidential: true,
+        scopes: signInScopes(),
+      });
+      expect(signInScopes()).toEqual(['read_user']);
+      expect(gitlabSignIn().audience).toBe('${GITLAB_URL}');
+      expect(JSON.stringify(gitlabSignIn())).not.toMatch(/dangerously/);
+    });
+
+    it('builds the protected group tree from the configuration', () => {
+      const groups = byType('gitlab:index/group:Group');
+      for (const g of groups) {
+        expect(g.protect, g.name).toBe(true);
+        expect(inputs(g).visibilityLevel, g.name).toBe('private');
+      }
+      const root = inputs(one('gitlab:index/group:Group', 'gitlab-platform-group'));
+      expect(root.path).toBe('acme-platform');
+      expect(root.parentId).toBeUndefined();
+      const customers = one('gitlab:index/group:Group', 'gitlab-customers-group');
+      expect(inputs(customers)).toMatchObject({ path: 'customers', parentId: expect.any(Number) });
+      const teamA = one('gitlab:index/group:Group', 'gitlab-customer-team-a');
+      expect(teamA.dependsOn).toContain('gitlab:index/group:Group::gitlab-customers-group');
+      expect(inputs(teamA)).toMatchObject({ path: 'team-a', name: 'Team A' });
+      const member = inputs(
+        one('gitlab:index/groupMembership:GroupMembership', 'gitlab-customer-team-a-member-1001'),
+      );
+      expect(member).toMatchObject({
+        userId: 1001,
+        accessLevel: 'maintainer',
+        groupId: inputs(teamA).parentId === undefined ? undefined : expect.any(Number),
+      });
+    });
+
+    it('hands the OAuth client to the portal as a Secret, and keeps the admin token out of the cluster', () => {
+      const secret = one('kubernetes:core/v1:Secret', 'gitlab-oauth-client');
+      expect(inputs(secret).stringData).toBe(SECRET_MARKER);
+      expect(inputs(secret).metadata).toMatchObject({
+        name: 'portal-gitlab-oauth',
+        namespace: 'backstage',
+      });
+      expect(stack.plan).not.toContain(ADMIN_TOKEN);
+      const kubernetes = stack.result.entries.filter((e) => e.type.startsWith('kubernetes:'));
+      expect(JSON.stringify(kubernetes)).not.toContain(ADMIN_TOKEN);
+    });
+  });
+});
