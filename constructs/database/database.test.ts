@@ -349,6 +349,28 @@ describe('DatabaseApi', () => {
     ]);
   });
 
+  it('rejects a bad group, version, storage class and seed Secret location', () => {
+    let error: unknown;
+    try {
+      synth({
+        group: 'nodot',
+        version: 'v1.2',
+        storageClassName: 'Fast SSD',
+        seedSecretNamespace: 'Kro_System',
+        seedSecretName: 'Seed!',
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect((error as PropsError).problems).toEqual([
+      'group: "nodot" is not allowed; expected a DNS subdomain with at least one dot, such as "platform.example.org"',
+      'version: "v1.2" is not allowed; expected a Kubernetes API version such as "v1alpha1"',
+      'storageClassName: "Fast SSD" is not allowed; expected a storage class name (a DNS subdomain)',
+      'seedSecretNamespace: "Kro_System" is not allowed; expected a namespace name (a DNS-1123 label)',
+      'seedSecretName: "Seed!" is not allowed; expected a Secret name (a DNS subdomain)',
+    ]);
+  });
+
   it('evaluates the image choice for every version and falls back to the last one only for it', () => {
     const image = byId.database.template.spec.template.spec.containers[0].image;
     for (const [v, img] of Object.entries(versions.postgresImages)) {
