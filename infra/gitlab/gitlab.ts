@@ -45,6 +45,11 @@ export function redirectUrl(backstageHost: string): string {
   return `https://${backstageHost}/api/auth/gitlab/handler/frame`;
 }
 
+/** The OAuth application's name, which says which portal it serves. */
+export function oauthApplicationName(backstageHost: string): string {
+  return `Platform portal (${backstageHost})`;
+}
+
 /** Name of the Secret with the OAuth client, and its keys (the portal's env var names). */
 export const OAUTH_SECRET = {
   name: 'portal-gitlab-oauth',
@@ -144,7 +149,7 @@ export class GitlabPlatform extends pulumi.ComponentResource {
     const app = new Application(
       `${name}-oauth-application`,
       {
-        name: `Platform portal (${args.backstageHost})`,
+        name: oauthApplicationName(args.backstageHost),
         redirectUrl: url,
         scopes: [...args.signInScopes],
         confidential: true,

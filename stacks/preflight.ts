@@ -1,0 +1,181 @@
+/**
+ * Preflight checks before `pulumi up`: what would otherwise fail half-way through the GitLab side.
+ * The checks are pure functions of the stack config and the GitLab API's answers, so they are
+ * tested against recorded API responses; `scripts/preflight.ts` runs them against the real API.
+ */
+import { oauthApplicationName, redirectUrl } from '../infra/gitlab/gitlab';
+import type { PlatformConfig } from './config';
+
+export interface ApiResponse {
+  readonly status: number;
+  json(): Promise<unknown>;
+}
+
+/** `fetch` as the checks use it (the real one, or recorded responses in tests). */
+export type Fetch = (
+  url: string,
+  init: { headers: Record<string, string> },
+) => Promise<ApiResponse>;
+
+export interface CheckResult {
+  readonly check: string;
+  readonly ok: boolean;
+  readonly detail: string;
+}
+
+/** Scopes the admin token needs: the API, and admin mode where GitLab enforces it. */
+export const REQUIRED_TOKEN_SCOPES = ['api'] as const;
+
+interface TokenInfo {
+  readonly scopes?: readonly string[];
+  readonly active?: boolean;
+  readonly revoked?: boolean;
+  readonly expires_at?: string | null;
+}
+
+async function get(fetch: Fetch, base: string, path: string, token?: string): Promise<ApiResponse> {
+  return fetch(`${base}/api/v4${path}`, {
+    headers:
+      token !== undefined
+        ? { 'PRIVATE-TOKEN': token, Accept: 'application/json' }
+        : { Accept: 'application/json' },
+  });
+}
+
+/**
+ * Runs every check and returns one result per check; a failed request is a failed check, never
+ * an exception, so that the table always shows everything.
+ */
+export async function preflight(
+  config: PlatformConfig,
+  token: string | undefined,
+  fetch: Fetch,
+  today: Date = new Date(),
+): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  const base = config.gitlabUrl;
+  const attempt = async (
+    check: string,
+    run: () => Promise<Omit<CheckResult, 'check'>>,
+  ): Promise<boolean> => {
+    try {
+      const r = await run();
+      results.push({ check, ...r });
+      return r.ok;
+    } catch (e) {
+      results.push({ check, ok: false, detail: `request failed: ${(e as Error).message}` });
+      return false;
+    }
+  };
+
+  const reachable = await attempt('GitLab answers', async () => {
+    const r = await get(fetch, base, '/version', token);
+    const body = (await r.json()) as { version?: string };
+    return r.status === 200 && typeof body.version === 'string'
+      ? { ok: true, detail: `${base} runs GitLab ${body.version}` }
+      : { ok: false, detail: `${base}/api/v4/version answered ${r.status}` };
+  });
+
+  if (token === undefined) {
+    results.push({
+      check: 'admin token',
+      ok: false,
+      detail: 'no token: set GITLAB_ADMIN_TOKEN (see the README)',
+    });
+  } else if (reachable) {
+    await attempt('token belongs to an administrator', async () => {
+      const r = await get(fetch, base, '/user', token);
+      const user = (await r.json()) as { username?: string; is_admin?: boolean };
+      if (r.status !== 200) {
+        return { ok: false, detail: `GET /user answered ${r.status}: the token is not valid` };
+      }
+      return user.is_admin === true
+        ? { ok: true, detail: `${user.username ?? '?'} is an administrator` }
+        : {
+            ok: false,
+            detail: `${user.username ?? '?'} is not an administrator; the OAuth application and the top-level group need one`,
+          };
+    });
+    await attempt('token scopes and expiry', async () => {
+      const r = await get(fetch, base, '/personal_access_tokens/self', token);
+      const info = (await r.json()) as TokenInfo;
+      if (r.status !== 200) {
+        return { ok: false, detail: `GET /personal_access_tokens/self answered ${r.status}` };
+      }
+      const missing = REQUIRED_TOKEN_SCOPES.filter((s) => !(info.scopes ?? []).includes(s));
+      if (missing.length > 0) {
+        return {
+          ok: false,
+          detail: `missing scopes ${missing.join(', ')} (has ${(info.scopes ?? []).join(', ') || 'none'})`,
+        };
+      }
+      if (info.active === false || info.revoked === true) {
+        return { ok: false, detail: 'the token is revoked or inactive' };
+      }
+      const expires = info.expires_at ? new Date(`${info.expires_at}T00:00:00Z`) : undefined;
+      if (expires !== undefined && expires.getTime() - today.getTime() < 7 * 24 * 3600 * 1000) {
+        return { ok: false, detail: `the token expires on ${info.expires_at}, within a week` };
+      }
+      return {
+        ok: true,
+        detail: `scopes ${(info.scopes ?? []).join(', ')}; expires ${info.expires_at ?? 'never'}`,
+      };
+    });
+    for (const [check, path] of [
+      ['platform group', config.gitlabPlatformGroup],
+      ['platform team group', config.gitlabPlatformTeamGroup],
+      ['customers group', config.gitlabCustomersGroup],
+    ] as const) {
+      await attempt(`${check} ${path}`, async () => {
+        const r = await get(fetch, base, `/groups/${encodeURIComponent(path)}`, token);
+        if (r.status === 404) {
+          return { ok: true, detail: 'does not exist yet: the stack creates it' };
+        }
+        const group = (await r.json()) as { full_path?: string; id?: number };
+        // The stack creates these groups; one that already exists would make `pulumi up` fail.
+        return r.status === 200
+          ? {
+              ok: false,
+              detail: `exists already (id ${group.id ?? '?'}): choose another path, or adopt it with \`pulumi import gitlab:index/group:Group <resource name> ${group.id ?? '<id>'}\``,
+            }
+          : { ok: false, detail: `GET /groups answered ${r.status}` };
+      });
+    }
+  }
+
+  const expected = redirectUrl(config.backstageHost);
+  if (token !== undefined && reachable) {
+    await attempt('OAuth application redirect URL', async () => {
+      const r = await get(fetch, base, '/applications', token);
+      if (r.status !== 200) {
+        return { ok: false, detail: `GET /applications answered ${r.status}` };
+      }
+      const apps = (await r.json()) as { application_name?: string; callback_url?: string }[];
+      const ours = apps.filter(
+        (a) => a.application_name === oauthApplicationName(config.backstageHost),
+      );
+      const wrong = ours.filter((a) => a.callback_url !== expected);
+      return wrong.length > 0
+        ? {
+            ok: false,
+            detail: `${wrong.length} existing application(s) named for this host redirect to ${wrong.map((a) => a.callback_url).join(', ')}, not ${expected}`,
+          }
+        : {
+            ok: true,
+            detail:
+              ours.length > 0
+                ? `redirects to ${expected}`
+                : `none yet; the stack creates one redirecting to ${expected}`,
+          };
+    });
+  }
+  return results;
+}
+
+/** The results as a table for the terminal. */
+export function renderTable(results: readonly CheckResult[]): string {
+  const width = Math.max(...results.map((r) => r.check.length));
+  return results
+    .map((r) => `${r.ok ? 'PASS' : 'FAIL'}  ${r.check.padEnd(width)}  ${r.detail}`)
+    .join('\n');
+}
