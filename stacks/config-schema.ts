@@ -164,6 +164,10 @@ export const configSchema = z.object({
       });
     })
     .default([]),
+  gitlabClaimsProject: z
+    .string()
+    .refine((v) => isDnsLabel(v), { error: 'a project path: a DNS label such as "claims"' })
+    .default('claims'),
   gitlabAdminToken: z.string().min(1, { error: 'a GitLab token' }).optional(),
   kubeContext: z
     .string()

@@ -22,7 +22,7 @@ describe('the GitLab side', () => {
       );
 
     it('sends only inputs the official provider accepts, pinned to its version', () => {
-      expect(gitlab().length).toBe(7);
+      expect(gitlab().length).toBe(8);
       for (const e of gitlab()) {
         expect(
           checkInputs(
@@ -87,6 +87,30 @@ describe('the GitLab side', () => {
         userId: 1001,
         accessLevel: 'maintainer',
         groupId: inputs(teamA).parentId === undefined ? undefined : expect.any(Number),
+      });
+    });
+
+    it('creates the claims repository: merge requests only, merged after a green pipeline, never deleted', () => {
+      const project = one('gitlab:index/project:Project', 'gitlab-claims-project');
+      expect(project.protect).toBe(true);
+      expect(inputs(project)).toMatchObject({
+        path: 'claims',
+        namespaceId: inputs(one('gitlab:index/group:Group', 'gitlab-customers-group')).parentId,
+        visibilityLevel: 'private',
+        defaultBranch: 'main',
+        onlyAllowMergeIfPipelineSucceeds: true,
+        allowMergeOnSkippedPipeline: false,
+        archiveOnDestroy: true,
+      });
+      // Its default branch is protected by the platform group's defaults: nobody pushes to it.
+      expect(
+        inputs(one('gitlab:index/group:Group', 'gitlab-platform-group'))
+          .defaultBranchProtectionDefaults,
+      ).toEqual({
+        allowedToPushes: ['no one'],
+        allowedToMerges: ['maintainer'],
+        allowForcePush: false,
+        developerCanInitialPush: false,
       });
     });
 

@@ -109,6 +109,7 @@ describe('the platform stack under mocks', () => {
     expect(stack.result.exports).toEqual({
       backstageUrl: 'https://backstage.idp.dev.example.com',
       databaseHost: 'portal-db-rw.backstage.svc',
+      claimsRepository: UNKNOWN_MARKER,
       gitlabRedirectUrl: 'https://backstage.idp.dev.example.com/api/auth/gitlab/handler/frame',
       gitlabGroups: {
         platform: UNKNOWN_MARKER,

@@ -81,6 +81,7 @@ const gitlab =
         },
         customerGroups: config.gitlabCustomerGroups,
         backstageHost: config.backstageHost,
+        claimsProject: config.gitlabClaimsProject,
         signInScopes: signInScopes(),
         portalNamespace: portalNamespace.metadata.name,
       })
@@ -158,6 +159,7 @@ export const backstageUrl = backstage?.url;
 export const databaseHost = portalDatabase?.host;
 export const gitlabRedirectUrl = gitlab?.redirectUrl;
 export const gitlabGroups = gitlab?.groupPaths;
+export const claimsRepository = gitlab?.claimsProjectPath;
 export const installedVersions = {
   crossplane: crossplane?.chartVersion,
   kro: kro?.chartVersion,

@@ -5,6 +5,7 @@ import {
   GitlabProvider,
   Group,
   GroupMembership,
+  Project,
   type AccessLevel,
   type ApplicationScope,
   type Visibility,
@@ -36,6 +37,8 @@ export interface GitlabPlatformArgs {
   readonly backstageHost: string;
   /** Scopes the portal's sign-in requests (see signInScopes in infra/backstage-config.ts). */
   readonly signInScopes: readonly ApplicationScope[];
+  /** Path of the claims repository in the platform group. */
+  readonly claimsProject: string;
   /** Namespace of the portal, where the OAuth client Secret goes. */
   readonly portalNamespace: pulumi.Input<string>;
 }
@@ -74,6 +77,7 @@ export class GitlabPlatform extends pulumi.ComponentResource {
   /** Full paths of the groups, by role (platform, platformTeam, customers) and customer path. */
   public readonly groupPaths: pulumi.Output<Readonly<Record<string, string>>>;
   public readonly oauthSecretName: pulumi.Output<string>;
+  public readonly claimsProjectPath: pulumi.Output<string>;
 
   constructor(name: string, args: GitlabPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super('platform:gitlab:GitlabPlatform', name, {}, opts);
@@ -92,12 +96,21 @@ export class GitlabPlatform extends pulumi.ComponentResource {
       preventForkingOutsideGroup: true,
     };
 
+    // Every project of the platform group (the claims repository first) gets a default branch
+    // that nobody pushes to directly: changes arrive by merge request, merged by maintainers.
+    const protectedDefaultBranch = {
+      allowedToPushes: ['no one' as const],
+      allowedToMerges: ['maintainer' as const],
+      allowForcePush: false,
+      developerCanInitialPush: false,
+    };
     const platform = new Group(
       `${name}-platform-group`,
       {
         path: args.groups.platform,
         name: title(args.groups.platform),
         description: 'The internal developer platform',
+        defaultBranchProtectionDefaults: protectedDefaultBranch,
         ...restricted,
       },
       keep,
@@ -145,6 +158,31 @@ export class GitlabPlatform extends pulumi.ComponentResource {
       }
     }
 
+    // Where the portal's templates open merge requests with claims; a claim lands only when its
+    // pipeline (which validates it) succeeds and a maintainer merges it.
+    const claims = new Project(
+      `${name}-claims-project`,
+      {
+        name: 'Claims',
+        path: args.claimsProject,
+        namespaceId: platform.groupId,
+        description:
+          'Requests for platform resources (team namespaces, databases), reviewed as merge requests',
+        visibilityLevel: 'private',
+        defaultBranch: 'main',
+        initializeWithReadme: true,
+        onlyAllowMergeIfPipelineSucceeds: true,
+        allowMergeOnSkippedPipeline: false,
+        onlyAllowMergeIfAllDiscussionsAreResolved: true,
+        mergeMethod: 'merge',
+        squashOption: 'default_on',
+        removeSourceBranchAfterMerge: true,
+        // The history of claims is the platform's audit log: never delete it.
+        archiveOnDestroy: true,
+      },
+      keep,
+    );
+
     const url = redirectUrl(args.backstageHost);
     const app = new Application(
       `${name}-oauth-application`,
@@ -173,6 +211,7 @@ export class GitlabPlatform extends pulumi.ComponentResource {
       { parent: this, provider: args.kubernetesProvider },
     );
 
+    this.claimsProjectPath = claims.pathWithNamespace;
     this.redirectUrl = pulumi.output(url);
     const paths: Record<string, pulumi.Output<string>> = {
       platform: platform.fullPath,
@@ -186,6 +225,7 @@ export class GitlabPlatform extends pulumi.ComponentResource {
       redirectUrl: this.redirectUrl,
       groupPaths: this.groupPaths,
       oauthSecretName: this.oauthSecretName,
+      claimsProjectPath: this.claimsProjectPath,
     });
   }
 }

@@ -43,6 +43,9 @@ export class GitlabProvider extends pulumi.ProviderResource {
   }
 }
 
+/** Access levels in branch protection settings (wire form). */
+export type BranchAccessLevel = 'no one' | 'developer' | 'maintainer';
+
 export interface GroupArgs {
   readonly path: In<string>;
   readonly name: In<string>;
@@ -54,6 +57,13 @@ export interface GroupArgs {
   readonly projectCreationLevel?: In<'noone' | 'owner' | 'maintainer' | 'developer'>;
   readonly subgroupCreationLevel?: In<'owner' | 'maintainer'>;
   readonly preventForkingOutsideGroup?: In<boolean>;
+  /** How the default branch of every new project in the group is protected. */
+  readonly defaultBranchProtectionDefaults?: In<{
+    readonly allowedToPushes: In<BranchAccessLevel>[];
+    readonly allowedToMerges: In<BranchAccessLevel>[];
+    readonly allowForcePush: In<boolean>;
+    readonly developerCanInitialPush: In<boolean>;
+  }>;
 }
 
 /** `gitlab:index/group:Group` */
@@ -140,6 +150,40 @@ export class GroupAccessToken extends pulumi.CustomResource {
       name,
       { ...args, token: undefined },
       { ...pinned(opts), additionalSecretOutputs: ['token'] },
+    );
+  }
+}
+
+export interface ProjectArgs {
+  readonly name: In<string>;
+  readonly path: In<string>;
+  /** Numeric id of the group the project lives in. */
+  readonly namespaceId: In<number>;
+  readonly description?: In<string>;
+  readonly visibilityLevel: In<Visibility>;
+  readonly defaultBranch: In<string>;
+  readonly initializeWithReadme?: In<boolean>;
+  readonly onlyAllowMergeIfPipelineSucceeds?: In<boolean>;
+  readonly allowMergeOnSkippedPipeline?: In<boolean>;
+  readonly onlyAllowMergeIfAllDiscussionsAreResolved?: In<boolean>;
+  readonly mergeMethod?: In<'merge' | 'rebase_merge' | 'ff'>;
+  readonly squashOption?: In<'never' | 'always' | 'default_on' | 'default_off'>;
+  readonly removeSourceBranchAfterMerge?: In<boolean>;
+  /** Archive instead of deleting when the resource is destroyed. */
+  readonly archiveOnDestroy?: In<boolean>;
+}
+
+/** `gitlab:index/project:Project` */
+export class Project extends pulumi.CustomResource {
+  declare public readonly pathWithNamespace: pulumi.Output<string>;
+  declare public readonly webUrl: pulumi.Output<string>;
+
+  constructor(name: string, args: ProjectArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      'gitlab:index/project:Project',
+      name,
+      { ...args, pathWithNamespace: undefined, webUrl: undefined },
+      pinned(opts),
     );
   }
 }
