@@ -4,7 +4,7 @@ import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { rulesForResources, type GroupResource } from '../constructs/rbac';
 import { BACKSTAGE_CONFIG_DIR } from './backstage-config';
-import { OAUTH_SECRET } from './gitlab/gitlab';
+import { OAUTH_SECRET, READ_TOKEN_SECRET } from './gitlab/gitlab';
 import { RESTRICTED_CONTAINER_SECURITY_CONTEXT, addonRelease } from './addon';
 
 export const BACKSTAGE_CHART_REPOSITORY = 'https://backstage.github.io/charts';
@@ -63,7 +63,15 @@ export interface BackstageArgs {
    */
   readonly ingressNamespace?: string;
   /** The GitLab instance and the Secret with the portal's OAuth client (sign-in). */
-  readonly gitlab: { readonly url: string; readonly oauthSecretName: pulumi.Input<string> };
+  readonly gitlab: {
+    readonly url: string;
+    /** Full path of the platform group, the root of catalog discovery and org ingestion. */
+    readonly platformGroup: string;
+    readonly oauthSecretName: pulumi.Input<string>;
+    readonly readTokenSecretName: pulumi.Input<string>;
+    /** Changes on rotation; as a pod annotation it restarts the portal with the new token. */
+    readonly readTokenCreatedAt: pulumi.Input<string>;
+  };
   /** What must exist first (the database). */
   readonly dependsOn?: readonly pulumi.Resource[];
 }
@@ -120,6 +128,8 @@ export class Backstage extends pulumi.ComponentResource {
           POSTGRES_PORT: '5432',
           POSTGRES_DB: args.database.name,
           GITLAB_URL: args.gitlab.url,
+          GITLAB_HOST: new URL(args.gitlab.url).host,
+          GITLAB_PLATFORM_GROUP: args.gitlab.platformGroup,
         },
       },
       childOpts,
@@ -187,6 +197,12 @@ export class Backstage extends pulumi.ComponentResource {
             name: key,
             valueFrom: { secretKeyRef: { name: args.gitlab.oauthSecretName, key } },
           })),
+          {
+            name: READ_TOKEN_SECRET.key,
+            valueFrom: {
+              secretKeyRef: { name: args.gitlab.readTokenSecretName, key: READ_TOKEN_SECRET.key },
+            },
+          },
         ],
         // The root file system is read-only; the backend writes temporary files only.
         extraVolumes: [{ name: 'tmp', emptyDir: { sizeLimit: '1Gi' } }],
@@ -215,6 +231,9 @@ export class Backstage extends pulumi.ComponentResource {
           failureThreshold: 6,
         }),
         replicas: 1,
+        podAnnotations: {
+          'platform.example.org/gitlab-token-created-at': args.gitlab.readTokenCreatedAt,
+        },
       },
       serviceAccount: {
         create: true,

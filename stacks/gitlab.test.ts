@@ -22,7 +22,7 @@ describe('the GitLab side', () => {
       );
 
     it('sends only inputs the official provider accepts, pinned to its version', () => {
-      expect(gitlab().length).toBe(8);
+      expect(gitlab().length).toBe(9);
       for (const e of gitlab()) {
         expect(
           checkInputs(
@@ -112,6 +112,28 @@ describe('the GitLab side', () => {
         allowForcePush: false,
         developerCanInitialPush: false,
       });
+    });
+
+    it('gives the portal a read-only, rotating group token, as a Secret', () => {
+      const token = one(
+        'gitlab:index/groupAccessToken:GroupAccessToken',
+        'gitlab-portal-read-token',
+      );
+      expect(inputs(token)).toMatchObject({
+        scopes: ['read_api', 'read_repository'],
+        accessLevel: 'reporter',
+        rotationConfiguration: { expirationDays: 90, rotateBeforeDays: 14 },
+      });
+      expect(token.dependsOn).toContain('gitlab:index/group:Group::gitlab-platform-group');
+      const secret = one('kubernetes:core/v1:Secret', 'gitlab-portal-read-token');
+      expect(inputs(secret).stringData).toBe(SECRET_MARKER);
+      expect(inputs(secret).metadata.name).toBe('portal-gitlab-token');
+      const values = inputs(one('kubernetes:helm.sh/v3:Release', 'backstage-chart')).values
+        .backstage;
+      // A rotation changes this annotation, which restarts the portal with the new token.
+      expect(Object.keys(values.podAnnotations)).toEqual([
+        'platform.example.org/gitlab-token-created-at',
+      ]);
     });
 
     it('hands the OAuth client to the portal as a Secret, and keeps the admin token out of the cluster', () => {

@@ -150,7 +150,13 @@ const backstage =
           cluster: PORTAL_DATABASE.cluster,
         },
         customResources,
-        gitlab: { url: config.gitlabUrl, oauthSecretName: gitlab.oauthSecretName },
+        gitlab: {
+          url: config.gitlabUrl,
+          platformGroup: config.gitlabPlatformGroup,
+          oauthSecretName: gitlab.oauthSecretName,
+          readTokenSecretName: gitlab.readTokenSecretName,
+          readTokenCreatedAt: gitlab.readTokenCreatedAt,
+        },
         dependsOn: [portalDatabase, gitlab],
       })
     : undefined;

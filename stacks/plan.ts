@@ -115,6 +115,14 @@ export interface RunResult {
   readonly exports: unknown;
 }
 
+/**
+ * Outputs only the real resource provides that flow into other resources' inputs: unknown in a
+ * plan, as in `pulumi preview`, so that the plan shows where they go.
+ */
+const COMPUTED_OUTPUTS: Readonly<Record<string, Record<string, unknown>>> = {
+  'gitlab:index/groupAccessToken:GroupAccessToken': { createdAt: UNKNOWN_MARKER },
+};
+
 /** Ids as a provider would assign them: GitLab's are integers (a stable one per name here). */
 function defaultMockId(type: string, name: string): string {
   if (type.startsWith('gitlab:')) {
@@ -139,6 +147,7 @@ export async function runUnderMocks(options: RunOptions): Promise<RunResult> {
         id: (options.mockId ?? defaultMockId)(args.type, args.name),
         state: {
           ...(args.inputs as Record<string, unknown>),
+          ...(COMPUTED_OUTPUTS[args.type] ?? {}),
           ...(options.mockOutputs?.(args.type, args.name) ?? {}),
         },
       }),

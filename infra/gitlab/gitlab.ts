@@ -5,6 +5,7 @@ import {
   GitlabProvider,
   Group,
   GroupMembership,
+  GroupAccessToken,
   Project,
   type AccessLevel,
   type ApplicationScope,
@@ -48,6 +49,12 @@ export function redirectUrl(backstageHost: string): string {
   return `https://${backstageHost}/api/auth/gitlab/handler/frame`;
 }
 
+/** The Secret with the token the portal reads GitLab with, and its key. */
+export const READ_TOKEN_SECRET = { name: 'portal-gitlab-token', key: 'GITLAB_TOKEN' } as const;
+
+/** How long tokens live, and how long before expiry `pulumi up` replaces them. */
+export const TOKEN_ROTATION = { expirationDays: 90, rotateBeforeDays: 14 } as const;
+
 /** The OAuth application's name, which says which portal it serves. */
 export function oauthApplicationName(backstageHost: string): string {
   return `Platform portal (${backstageHost})`;
@@ -78,6 +85,10 @@ export class GitlabPlatform extends pulumi.ComponentResource {
   public readonly groupPaths: pulumi.Output<Readonly<Record<string, string>>>;
   public readonly oauthSecretName: pulumi.Output<string>;
   public readonly claimsProjectPath: pulumi.Output<string>;
+  /** The Secret with the portal's read token. */
+  public readonly readTokenSecretName: pulumi.Output<string>;
+  /** Changes whenever the read token is rotated: the portal restarts to pick the new one up. */
+  public readonly readTokenCreatedAt: pulumi.Output<string>;
 
   constructor(name: string, args: GitlabPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super('platform:gitlab:GitlabPlatform', name, {}, opts);
@@ -183,6 +194,34 @@ export class GitlabPlatform extends pulumi.ComponentResource {
       keep,
     );
 
+    // Backstage reads GitLab with one token per host, for catalog discovery, org ingestion and
+    // reading templates: a group token that can read, not write, the platform's groups.
+    const readToken = new GroupAccessToken(
+      `${name}-portal-read-token`,
+      {
+        group: platform.id,
+        name: 'platform-portal-read',
+        description: 'Backstage: catalog discovery and org ingestion (read only)',
+        scopes: ['read_api', 'read_repository'],
+        accessLevel: 'reporter',
+        rotationConfiguration: { ...TOKEN_ROTATION },
+      },
+      { parent: this, provider },
+    );
+    const tokenSecret = new k8s.core.v1.Secret(
+      `${name}-portal-read-token`,
+      {
+        metadata: {
+          name: READ_TOKEN_SECRET.name,
+          namespace: args.portalNamespace,
+          labels: { 'app.kubernetes.io/part-of': 'platform' },
+        },
+        type: 'Opaque',
+        stringData: { [READ_TOKEN_SECRET.key]: readToken.token },
+      },
+      { parent: this, provider: args.kubernetesProvider },
+    );
+
     const url = redirectUrl(args.backstageHost);
     const app = new Application(
       `${name}-oauth-application`,
@@ -212,6 +251,8 @@ export class GitlabPlatform extends pulumi.ComponentResource {
     );
 
     this.claimsProjectPath = claims.pathWithNamespace;
+    this.readTokenSecretName = tokenSecret.metadata.name;
+    this.readTokenCreatedAt = readToken.createdAt;
     this.redirectUrl = pulumi.output(url);
     const paths: Record<string, pulumi.Output<string>> = {
       platform: platform.fullPath,

@@ -143,12 +143,14 @@ export interface GroupAccessTokenArgs {
 export class GroupAccessToken extends pulumi.CustomResource {
   /** The token (secret). */
   declare public readonly token: pulumi.Output<string>;
+  /** When the current token was created; it changes when `pulumi up` rotates it. */
+  declare public readonly createdAt: pulumi.Output<string>;
 
   constructor(name: string, args: GroupAccessTokenArgs, opts?: pulumi.CustomResourceOptions) {
     super(
       'gitlab:index/groupAccessToken:GroupAccessToken',
       name,
-      { ...args, token: undefined },
+      { ...args, token: undefined, createdAt: undefined },
       { ...pinned(opts), additionalSecretOutputs: ['token'] },
     );
   }
