@@ -48,6 +48,3 @@ export const versions = {
     '18': 'docker.io/library/postgres:18.1',
   },
 } as const;
-
-/** The PostgreSQL major versions the database API supports. */
-export type PostgresMajorVersion = keyof typeof versions.postgresImages;

@@ -79,11 +79,6 @@ export function crdSchema(apiVersion: string, kind: string): StructuralSchema | 
   return crds().get(gvk(apiVersion, kind))?.schema;
 }
 
-/** The scope (`Namespaced` or `Cluster`) of a custom resource kind from its upstream CRD. */
-export function crdScope(apiVersion: string, kind: string): string | undefined {
-  return crds().get(gvk(apiVersion, kind))?.scope;
-}
-
 /**
  * A copy of a structural schema in which every object that declares properties rejects the
  * ones it does not declare, unless it preserves unknown fields.
