@@ -1,8 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parse } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { BACKSTAGE_CONFIG_DIR } from '../infra/backstage-config';
 import { versions } from '../infra/versions';
+import { referencedEnv } from '../testing/backstage-config';
 import { runDevStack, type DevStack } from '../testing/dev-stack';
 import { validateBackstageValues, validateObject } from '../testing/schemas';
 import { SECRET_MARKER, type PlanEntry } from './plan';
@@ -11,7 +12,6 @@ let stack: DevStack;
 beforeAll(async () => {
   stack = await runDevStack();
 });
-const root = path.resolve(__dirname, '..');
 const inputs = (e: PlanEntry): any => e.inputs;
 const byType = (type: string): PlanEntry[] => stack.byType(type);
 const one = (type: string, name: string): PlanEntry => stack.one(type, name);
@@ -108,24 +108,13 @@ describe('the portal and its database', () => {
           (e) => inputs(e).metadata.name === configMapRef,
         )!;
         expect(inputs(cm).data[filename]).toBe(
-          fs.readFileSync(path.join(root, 'backstage-config', filename), 'utf8'),
+          fs.readFileSync(path.join(BACKSTAGE_CONFIG_DIR, filename), 'utf8'),
         );
       }
     });
 
     it('provides every ${VAR} of the production layer, credentials only from Secrets', () => {
-      // The values, not the comments.
-      const text = JSON.stringify(
-        parse(
-          fs.readFileSync(
-            path.join(root, 'backstage-config', 'app-config.production.yaml'),
-            'utf8',
-          ),
-        ),
-      );
-      const wanted = [
-        ...new Set([...text.matchAll(/\$\{([A-Z_][A-Z0-9_]*)\}/g)].map((m) => m[1])),
-      ].sort();
+      const wanted = referencedEnv('app-config.production.yaml');
       const b = release().values.backstage;
       const env = inputs(
         byType('kubernetes:core/v1:ConfigMap').find(

@@ -6,11 +6,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Ajv, { type ValidateFunction } from 'ajv';
-import { parse } from 'yaml';
+import { readConfigLayer } from '../infra/backstage-config';
 import { closeSchema, SHARED_SCHEMAS } from './schemas';
 import type { StructuralSchema } from './field-path';
 
-const CONFIG_DIR = path.resolve(__dirname, '..', 'backstage-config');
 const SCHEMA_DIR = path.join(SHARED_SCHEMAS, 'backstage', 'config-schemas');
 
 type Json = Record<string, unknown>;
@@ -56,14 +55,12 @@ export function loadConfigLayers(
   files: readonly string[],
   env: Readonly<Record<string, string>>,
 ): Json {
-  return files
-    .map((f) => substitute(parse(fs.readFileSync(path.join(CONFIG_DIR, f), 'utf8')), env))
-    .reduce<unknown>(merge, {}) as Json;
+  return files.map((f) => substitute(readConfigLayer(f), env)).reduce<unknown>(merge, {}) as Json;
 }
 
 /** Every `${VAR}` the values of a layer reference (comments excluded). */
 export function referencedEnv(file: string): string[] {
-  const text = JSON.stringify(parse(fs.readFileSync(path.join(CONFIG_DIR, file), 'utf8')));
+  const text = JSON.stringify(readConfigLayer(file));
   return [...new Set([...text.matchAll(/\$\{([A-Z_][A-Z0-9_]*)\}/g)].map((m) => m[1]))].sort();
 }
 
