@@ -6,7 +6,7 @@
  */
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError, parseConfig, PROJECT } from '../stacks/config';
+import { ConfigError, parseConfig, projectSettings } from '../stacks/config';
 import { readStackConfig, SECRET_MARKER } from '../stacks/plan';
 import { preflight, renderTable } from '../stacks/preflight';
 
@@ -19,9 +19,7 @@ async function main(): Promise<void> {
   const stack = values.stack ?? 'dev';
   const raw = readStackConfig(values['stack-file'] ?? path.join(root, `Pulumi.${stack}.yaml`));
   const token = process.env.GITLAB_ADMIN_TOKEN;
-  const settings = Object.fromEntries(
-    Object.entries(raw).map(([k, v]) => [k.replace(`${PROJECT}:`, ''), v]),
-  );
+  const settings = projectSettings(raw);
   // The token itself is checked against GitLab below; here it only has to be present.
   const config = parseConfig({ ...settings, gitlabAdminToken: token ?? SECRET_MARKER });
   const results = await preflight(config, token, (url, init) => fetch(url, init));

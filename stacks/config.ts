@@ -164,15 +164,19 @@ export function loadSecrets(): { readonly gitlabAdminToken: pulumi.Output<string
 }
 
 /**
- * Reads this project's keys from the stack's configuration and parses them. Keys of other
+ * This project's settings from stack config keyed `platform:<key>`, keyed `<key>`. Keys of other
  * namespaces (providers' own settings) are left to their owners.
  */
-export function loadConfig(): PlatformConfig {
+export function projectSettings(config: Readonly<Record<string, string>>): Record<string, string> {
   const prefix = `${PROJECT}:`;
-  const raw = Object.fromEntries(
-    Object.entries(pulumi.runtime.allConfig())
+  return Object.fromEntries(
+    Object.entries(config)
       .filter(([key]) => key.startsWith(prefix))
       .map(([key, value]) => [key.slice(prefix.length), value]),
   );
-  return parseConfig(raw);
+}
+
+/** Reads this project's keys from the stack's configuration and parses them. */
+export function loadConfig(): PlatformConfig {
+  return parseConfig(projectSettings(pulumi.runtime.allConfig()));
 }
