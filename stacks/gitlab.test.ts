@@ -1,17 +1,13 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { gitlabSignIn, signInScopes } from '../infra/backstage-config';
 import { versions } from '../infra/versions';
-import { ADMIN_TOKEN, runDevStack, type DevStack } from '../testing/dev-stack';
+import { ADMIN_TOKEN, useDevStack } from '../testing/dev-stack';
 import { checkInputs, providerSchema } from '../testing/pulumi-schema';
 import { SECRET_MARKER, UNKNOWN_MARKER, type PlanEntry } from './plan';
 
-let stack: DevStack;
-beforeAll(async () => {
-  stack = await runDevStack();
-});
+const stack = useDevStack();
 const inputs = (e: PlanEntry): any => e.inputs;
-const byType = (type: string): PlanEntry[] => stack.byType(type);
-const one = (type: string, name: string): PlanEntry => stack.one(type, name);
+const { byType, one } = stack;
 const extract = providerSchema('pulumi-gitlab.schema.extract.json');
 
 describe('the GitLab side', () => {

@@ -1,18 +1,14 @@
 import { App } from 'cdk8s';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildPlatformCharts } from '../charts/platform';
 import { RESTRICTED_NAMESPACE_LABELS } from '../infra/addon';
 import { versions } from '../infra/versions';
-import { CANARY, runDevStack, type DevStack } from '../testing/dev-stack';
+import { CANARY, useDevStack } from '../testing/dev-stack';
 import { SECRET_MARKER, UNKNOWN_MARKER, type PlanEntry } from './plan';
 
-let stack: DevStack;
-beforeAll(async () => {
-  stack = await runDevStack();
-});
+const stack = useDevStack();
 const inputs = (e: PlanEntry): any => e.inputs;
-const byType = (type: string): PlanEntry[] => stack.byType(type);
-const one = (type: string, name: string): PlanEntry => stack.one(type, name);
+const { byType, one } = stack;
 
 describe('the platform stack under mocks', () => {
   it('uses one explicit Kubernetes provider for every Kubernetes resource', () => {

@@ -1,20 +1,16 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BACKSTAGE_CONFIG_DIR } from '../infra/backstage-config';
 import { versions } from '../infra/versions';
 import { referencedEnv } from '../testing/backstage-config';
-import { runDevStack, type DevStack } from '../testing/dev-stack';
+import { useDevStack } from '../testing/dev-stack';
 import { validateBackstageValues, validateObject } from '../testing/schemas';
 import { SECRET_MARKER, type PlanEntry } from './plan';
 
-let stack: DevStack;
-beforeAll(async () => {
-  stack = await runDevStack();
-});
+const stack = useDevStack();
 const inputs = (e: PlanEntry): any => e.inputs;
-const byType = (type: string): PlanEntry[] => stack.byType(type);
-const one = (type: string, name: string): PlanEntry => stack.one(type, name);
+const { byType, one } = stack;
 
 describe('the portal and its database', () => {
   it('runs the portal database on CloudNativePG, protected, with a generated password', () => {

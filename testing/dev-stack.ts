@@ -4,6 +4,7 @@
  * that tests can prove none of them reaches the plan.
  */
 import * as path from 'node:path';
+import { beforeAll } from 'vitest';
 import {
   planConfig,
   renderPlan,
@@ -20,8 +21,8 @@ export const ADMIN_TOKEN = 'glpat-CANARY-admin-token-never-shown';
 export interface DevStack {
   readonly result: RunResult;
   readonly plan: string;
-  byType(type: string): PlanEntry[];
-  one(type: string, name: string): PlanEntry;
+  readonly byType: (type: string) => PlanEntry[];
+  readonly one: (type: string, name: string) => PlanEntry;
 }
 
 const SECRET_OUTPUTS: Readonly<Record<string, Record<string, unknown>>> = {
@@ -53,5 +54,32 @@ export async function runDevStack(): Promise<DevStack> {
       }
       return found;
     },
+  };
+}
+
+/**
+ * The dev stack for a test file: run once before its tests (`beforeAll`), read by them through
+ * the returned object.
+ */
+export function useDevStack(): DevStack {
+  let current: DevStack | undefined;
+  beforeAll(async () => {
+    current = await runDevStack();
+  });
+  const get = (): DevStack => {
+    if (current === undefined) {
+      throw new Error('the dev stack is available inside tests only (it runs in beforeAll)');
+    }
+    return current;
+  };
+  return {
+    get result() {
+      return get().result;
+    },
+    get plan() {
+      return get().plan;
+    },
+    byType: (type) => get().byType(type),
+    one: (type, name) => get().one(type, name),
   };
 }
