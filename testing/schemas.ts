@@ -24,7 +24,6 @@ export interface KubernetesObject {
 
 interface CrdVersion {
   readonly file: string;
-  readonly scope: string;
   readonly schema: StructuralSchema;
 }
 
@@ -50,7 +49,6 @@ function crds(): Map<string, CrdVersion> {
         kind?: string;
         spec?: {
           group: string;
-          scope: string;
           names: { kind: string };
           versions: {
             name: string;
@@ -65,7 +63,6 @@ function crds(): Map<string, CrdVersion> {
       for (const version of crd.spec.versions.filter((v) => v.served)) {
         crdIndex.set(gvk(`${crd.spec.group}/${version.name}`, crd.spec.names.kind), {
           file,
-          scope: crd.spec.scope,
           schema: version.schema.openAPIV3Schema,
         });
       }

@@ -269,13 +269,12 @@ export class TeamNamespaceApi extends Construct {
       },
     });
 
-    const seen = new Set<string>();
-    this.composedTypes = resources
-      .map((r) => r.base as TypeRef)
-      .filter(
-        (t) => !seen.has(`${t.apiVersion}/${t.kind}`) && seen.add(`${t.apiVersion}/${t.kind}`),
-      )
-      .map((t) => ({ apiVersion: t.apiVersion, kind: t.kind }));
+    const types = new Map(
+      resources
+        .map((r) => r.base as TypeRef)
+        .map((t) => [`${t.apiVersion}/${t.kind}`, { apiVersion: t.apiVersion, kind: t.kind }]),
+    );
+    this.composedTypes = [...types.values()];
 
     // Crossplane v2 needs explicit RBAC for every kind it composes (its own role covers only
     // Crossplane types). Binding the owner and viewer ClusterRoles also needs `bind` on exactly
