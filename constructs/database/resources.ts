@@ -6,6 +6,7 @@
 import { k8s } from 'cdk8s-plus-29';
 import type { ResourceGraphDefinitionSpecResources as GraphResource } from '../imports/kro-kro.run';
 import { RESTRICTED_CONTAINER_SECURITY_CONTEXT } from '../pod-security';
+import { manifest } from '../manifest';
 
 export interface DatabaseGraphOptions {
   readonly images: Readonly<Record<string, string>>;
@@ -56,10 +57,6 @@ export function imageExpression(images: Readonly<Record<string, string>>): strin
 export function passwordExpression(seedKey: string): string {
   const seed = `base64.encode(seed.data["${seedKey}"])`;
   return `\${base64.encode(bytes(random.seededString(32, ${seed} + ":" + schema.metadata.namespace + "/" + schema.metadata.name)))}`;
-}
-
-function manifest(json: unknown): Record<string, unknown> {
-  return json as Record<string, unknown>;
 }
 
 export function databaseGraph(o: DatabaseGraphOptions): GraphResource[] {

@@ -26,6 +26,7 @@ import {
   type NamespaceSize,
   type QuotaLimits,
 } from './sizes';
+import { manifest } from '../manifest';
 
 export interface TeamNamespaceCompositionOptions {
   /** API group of the XR; also the prefix of the labels and annotations it sets. */
@@ -54,11 +55,6 @@ export function teamNamespaceKeys(group: string): {
 
 /** The label Backstage's Kubernetes plugin selects an entity's objects by. */
 export const BACKSTAGE_KUBERNETES_ID = 'backstage.io/kubernetes-id';
-
-/** A manifest from the typed cdk8s classes, as the untyped object P&T takes as `base`. */
-function manifest(json: unknown): Record<string, unknown> {
-  return json as Record<string, unknown>;
-}
 
 /** Every namespaced composed resource lives in the namespace named after the XR. */
 const IN_TEAM_NAMESPACE: Patch = fromXr('metadata.name', 'metadata.namespace');
