@@ -21,6 +21,7 @@ const ENV: Record<string, string> = {
   GITLAB_HOST: 'gitlab.example.com',
   GITLAB_PLATFORM_GROUP: 'acme-platform',
   GITLAB_TOKEN: 'glpat-test',
+  GITLAB_SCAFFOLDER_TOKEN: 'glpat-test-scaffolder',
 };
 const LAYERS = ['app-config.yaml', 'app-config.production.yaml'];
 

@@ -4,7 +4,7 @@ import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { rulesForResources, type GroupResource } from '../constructs/rbac';
 import { BACKSTAGE_CONFIG_DIR } from './backstage-config';
-import { OAUTH_SECRET, READ_TOKEN_SECRET } from './gitlab/gitlab';
+import { OAUTH_SECRET, READ_TOKEN_SECRET, SCAFFOLDER_TOKEN_SECRET } from './gitlab/gitlab';
 import { RESTRICTED_CONTAINER_SECURITY_CONTEXT, addonRelease } from './addon';
 
 export const BACKSTAGE_CHART_REPOSITORY = 'https://backstage.github.io/charts';
@@ -69,8 +69,10 @@ export interface BackstageArgs {
     readonly platformGroup: string;
     readonly oauthSecretName: pulumi.Input<string>;
     readonly readTokenSecretName: pulumi.Input<string>;
-    /** Changes on rotation; as a pod annotation it restarts the portal with the new token. */
-    readonly readTokenCreatedAt: pulumi.Input<string>;
+    /** The Secret with the scaffolder's token for merge requests on the claims project. */
+    readonly scaffolderTokenSecretName: pulumi.Input<string>;
+    /** Changes on rotation; as a pod annotation it restarts the portal with the new tokens. */
+    readonly tokensCreatedAt: pulumi.Input<string>;
   };
   /** What must exist first (the database). */
   readonly dependsOn?: readonly pulumi.Resource[];
@@ -203,6 +205,15 @@ export class Backstage extends pulumi.ComponentResource {
               secretKeyRef: { name: args.gitlab.readTokenSecretName, key: READ_TOKEN_SECRET.key },
             },
           },
+          {
+            name: SCAFFOLDER_TOKEN_SECRET.key,
+            valueFrom: {
+              secretKeyRef: {
+                name: args.gitlab.scaffolderTokenSecretName,
+                key: SCAFFOLDER_TOKEN_SECRET.key,
+              },
+            },
+          },
         ],
         // The root file system is read-only; the backend writes temporary files only.
         extraVolumes: [{ name: 'tmp', emptyDir: { sizeLimit: '1Gi' } }],
@@ -232,7 +243,7 @@ export class Backstage extends pulumi.ComponentResource {
         }),
         replicas: 1,
         podAnnotations: {
-          'platform.example.org/gitlab-token-created-at': args.gitlab.readTokenCreatedAt,
+          'platform.example.org/gitlab-tokens-created-at': args.gitlab.tokensCreatedAt,
         },
       },
       serviceAccount: {

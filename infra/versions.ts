@@ -35,6 +35,11 @@ export const versions = {
     /** Helm chart `backstage` from https://backstage.github.io/charts. */
     chart: '2.8.2',
   },
+  /** The claims repository's CI pipeline (charts/claims-repository.ts). */
+  claimsPipeline: {
+    /** kubectl with a shell, for the jobs that reach the cluster through the GitLab agent. */
+    kubectlImage: 'docker.io/alpine/k8s:1.34.2',
+  },
   /** The official pulumi-gitlab provider plugin (resource option `version`). */
   pulumiGitlab: '10.1.1',
   /**

@@ -1,5 +1,8 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { gitlabSignIn, signInScopes } from '../infra/backstage-config';
+import { parse } from 'yaml';
+import { gitlabSignIn, readConfigLayer, signInScopes } from '../infra/backstage-config';
 import { versions } from '../infra/versions';
 import { ADMIN_TOKEN, useDevStack } from '../testing/dev-stack';
 import { checkInputs, providerSchema } from '../testing/pulumi-schema';
@@ -9,6 +12,9 @@ const stack = useDevStack();
 const inputs = (e: PlanEntry): any => e.inputs;
 const { byType, one } = stack;
 const extract = providerSchema('pulumi-gitlab.schema.extract.json');
+const full = providerSchema('pulumi-gitlab.schema.json');
+/** The extract's five resources, else the full schema of all 131. */
+const schemaOf = (type: string) => (type in extract.resources ? extract : full);
 
 describe('the GitLab side', () => {
   describe('GitLab', () => {
@@ -18,11 +24,11 @@ describe('the GitLab side', () => {
       );
 
     it('sends only inputs the official provider accepts, pinned to its version', () => {
-      expect(gitlab().length).toBe(9);
+      expect(gitlab().length).toBe(15);
       for (const e of gitlab()) {
         expect(
           checkInputs(
-            extract,
+            schemaOf(e.type),
             e.type,
             e.inputs,
             (v) => v === SECRET_MARKER || v === UNKNOWN_MARKER,
@@ -103,7 +109,7 @@ describe('the GitLab side', () => {
         inputs(one('gitlab:index/group:Group', 'gitlab-platform-group'))
           .defaultBranchProtectionDefaults,
       ).toEqual({
-        allowedToPushes: ['no one'],
+        allowedToPushes: ['maintainer'],
         allowedToMerges: ['maintainer'],
         allowForcePush: false,
         developerCanInitialPush: false,
@@ -128,8 +134,77 @@ describe('the GitLab side', () => {
         .backstage;
       // A rotation changes this annotation, which restarts the portal with the new token.
       expect(Object.keys(values.podAnnotations)).toEqual([
-        'platform.example.org/gitlab-token-created-at',
+        'platform.example.org/gitlab-tokens-created-at',
       ]);
+    });
+
+    it('gives the scaffolder a rotating token that can open merge requests on the claims project only', () => {
+      const token = one(
+        'gitlab:index/projectAccessToken:ProjectAccessToken',
+        'gitlab-portal-scaffolder-token',
+      );
+      expect(inputs(token)).toMatchObject({
+        scopes: ['api'],
+        accessLevel: 'developer',
+        rotationConfiguration: { expirationDays: 90, rotateBeforeDays: 14 },
+      });
+      // The claims project (by id), not a group: its bot is a member of that project alone.
+      expect(token.dependsOn).toEqual(['gitlab:index/project:Project::gitlab-claims-project']);
+      const secret = one('kubernetes:core/v1:Secret', 'gitlab-portal-scaffolder-token');
+      expect(inputs(secret).stringData).toBe(SECRET_MARKER);
+      expect(inputs(secret).metadata).toMatchObject({
+        name: 'portal-gitlab-scaffolder-token',
+        namespace: 'backstage',
+      });
+      // Templates reach it through the scaffolder's default environment, never through a file.
+      const production = readConfigLayer('app-config.production.yaml') as any;
+      expect(production.scaffolder.defaultEnvironment.secrets).toEqual({
+        GITLAB_SCAFFOLDER_TOKEN: '${GITLAB_SCAFFOLDER_TOKEN}',
+      });
+    });
+
+    it('commits the generated pipeline, README and agent configuration to the claims project', () => {
+      const files = byType('gitlab:index/repositoryFile:RepositoryFile').map(inputs);
+      expect(files.map((f) => f.filePath).sort()).toEqual([
+        '.gitlab-ci.yml',
+        '.gitlab/agents/platform-claims/config.yaml',
+        'README.md',
+      ]);
+      for (const f of files) {
+        expect(f).toMatchObject({ branch: 'main', encoding: 'text', overwriteOnCreate: true });
+        if (!f.filePath.startsWith('.gitlab/agents/')) {
+          // What reviewers read in dist/ is what the project runs.
+          expect(f.content, f.filePath).toBe(
+            fs.readFileSync(path.join('dist', 'claims-repository', f.filePath), 'utf8'),
+          );
+        }
+      }
+      const agentConfig = parse(
+        files.find((f) => f.filePath.startsWith('.gitlab/agents/'))!.content,
+      );
+      expect(agentConfig).toEqual({
+        ci_access: { projects: [{ id: 'acme-platform/claims', access_as: { ci_job: {} } }] },
+      });
+    });
+
+    it("registers the claims project's GitLab agent and keeps its token secret", () => {
+      const agent = one('gitlab:index/clusterAgent:ClusterAgent', 'gitlab-claims-agent');
+      expect(inputs(agent).name).toBe('platform-claims');
+      // The agent reads its configuration when registered: the file is committed first.
+      expect(agent.dependsOn).toEqual(
+        expect.arrayContaining([
+          'gitlab:index/repositoryFile:RepositoryFile::gitlab-claims-file-gitlab-agents-platform-claims-config-yaml',
+        ]),
+      );
+      const token = one(
+        'gitlab:index/clusterAgentToken:ClusterAgentToken',
+        'gitlab-claims-agent-token',
+      );
+      // The agent's id, which GitLab assigns: unknown until it exists.
+      expect(inputs(token).agentId).toBe(UNKNOWN_MARKER);
+      expect(token.dependsOn).toContain(
+        'gitlab:index/clusterAgent:ClusterAgent::gitlab-claims-agent',
+      );
     });
 
     it('hands the OAuth client to the portal as a Secret, and keeps the admin token out of the cluster', () => {

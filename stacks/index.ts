@@ -4,6 +4,7 @@
  */
 import * as k8s from '@pulumi/kubernetes';
 import { App } from 'cdk8s';
+import { claimsRepositoryFiles } from '../charts/claims-repository';
 import { buildPlatformCharts } from '../charts/platform';
 import { Backstage } from '../infra/backstage';
 import { signInScopes } from '../infra/backstage-config';
@@ -68,6 +69,9 @@ const portalDatabase =
       })
     : undefined;
 
+// The platform APIs and the claims repository's files, as `npm run synth` writes them to dist/.
+const charts = buildPlatformCharts(new App());
+
 const gitlab =
   enabled('gitlab') && portalNamespace !== undefined
     ? new GitlabPlatform('gitlab', {
@@ -82,6 +86,7 @@ const gitlab =
         customerGroups: config.gitlabCustomerGroups,
         backstageHost: config.backstageHost,
         claimsProject: config.gitlabClaimsProject,
+        claimsFiles: claimsRepositoryFiles(charts),
         signInScopes: signInScopes(),
         portalNamespace: portalNamespace.metadata.name,
       })
@@ -89,7 +94,6 @@ const gitlab =
 
 // The same charts `npm run synth` writes to dist/platform/, applied once the controllers whose
 // CRDs they use are ready. An API whose controller is not enabled is not applied.
-const charts = buildPlatformCharts(new App());
 const objects = (chart: { toJson(): unknown[] }): ManifestObject[] =>
   chart.toJson() as ManifestObject[];
 const apiCharts: Record<string, ChartObjects> = {};
@@ -155,7 +159,8 @@ const backstage =
           platformGroup: config.gitlabPlatformGroup,
           oauthSecretName: gitlab.oauthSecretName,
           readTokenSecretName: gitlab.readTokenSecretName,
-          readTokenCreatedAt: gitlab.readTokenCreatedAt,
+          scaffolderTokenSecretName: gitlab.scaffolderTokenSecretName,
+          tokensCreatedAt: gitlab.tokensCreatedAt,
         },
         dependsOn: [portalDatabase, gitlab],
       })

@@ -121,6 +121,8 @@ export interface RunResult {
  */
 const COMPUTED_OUTPUTS: Readonly<Record<string, Record<string, unknown>>> = {
   'gitlab:index/groupAccessToken:GroupAccessToken': { createdAt: UNKNOWN_MARKER },
+  'gitlab:index/projectAccessToken:ProjectAccessToken': { createdAt: UNKNOWN_MARKER },
+  'gitlab:index/clusterAgent:ClusterAgent': { agentId: UNKNOWN_MARKER },
 };
 
 /** Ids as a provider would assign them: GitLab's are integers (a stable one per name here). */

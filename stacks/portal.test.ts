@@ -127,6 +127,7 @@ describe('the portal and its database', () => {
         'AUTH_GITLAB_CLIENT_ID',
         'AUTH_GITLAB_CLIENT_SECRET',
         'GITLAB_TOKEN',
+        'GITLAB_SCAFFOLDER_TOKEN',
       ]);
       expect(Object.keys(env).filter((k) => /PASSWORD|TOKEN|SECRET/.test(k))).toEqual([]);
       expect(b.extraEnvVars.filter((e: any) => e.value !== undefined)).toEqual([]);

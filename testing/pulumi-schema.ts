@@ -46,7 +46,7 @@ export function providerSchema(file: string): ProviderSchema {
  * form: where the docs give per-language spellings, the HCL one is the provider's own.
  */
 export function documentedValues(description: string | undefined): string[] | undefined {
-  const match = /Valid (?:values|options) (?:are|is)\s*:?\s*(.*?)(?:\.\s|\.$|$)/s.exec(
+  const match = /[Vv]alid (?:values|options) (?:are|is)\s*:?\s*(.*?)(?:\.\s|\.$|$)/s.exec(
     description ?? '',
   );
   if (match === null) {

@@ -20,9 +20,15 @@ export type AccessLevel = 'guest' | 'planner' | 'reporter' | 'developer' | 'main
 /** Scopes an OAuth application may request (wire form). */
 export type ApplicationScope =
   'api' | 'read_api' | 'read_user' | 'read_repository' | 'openid' | 'profile' | 'email';
-/** Scopes a group access token may carry (wire form). */
+/** Scopes a group or project access token may carry (wire form). */
 export type TokenScope =
   'api' | 'read_api' | 'read_repository' | 'write_repository' | 'read_registry';
+
+/** Rotated by `pulumi up` `rotateBeforeDays` before it expires, to a new `expirationDays`. */
+export interface RotationConfiguration {
+  readonly expirationDays: In<number>;
+  readonly rotateBeforeDays: In<number>;
+}
 
 export interface GitlabProviderArgs {
   /** API base URL, ending in `/api/v4/`. */
@@ -132,11 +138,7 @@ export interface GroupAccessTokenArgs {
   readonly description?: In<string>;
   readonly scopes: In<In<TokenScope>[]>;
   readonly accessLevel: In<AccessLevel>;
-  /** Rotated by `pulumi up` `rotateBeforeDays` before it expires, to a new `expirationDays`. */
-  readonly rotationConfiguration: In<{
-    readonly expirationDays: In<number>;
-    readonly rotateBeforeDays: In<number>;
-  }>;
+  readonly rotationConfiguration: In<RotationConfiguration>;
 }
 
 /** `gitlab:index/groupAccessToken:GroupAccessToken` */
@@ -186,6 +188,104 @@ export class Project extends pulumi.CustomResource {
       name,
       { ...args, pathWithNamespace: undefined, webUrl: undefined },
       pinned(opts),
+    );
+  }
+}
+
+export interface ProjectAccessTokenArgs {
+  /** Id or full path of the project. */
+  readonly project: In<string>;
+  readonly name: In<string>;
+  readonly description?: In<string>;
+  readonly scopes: In<In<TokenScope>[]>;
+  readonly accessLevel: In<AccessLevel>;
+  readonly rotationConfiguration: In<RotationConfiguration>;
+}
+
+/** `gitlab:index/projectAccessToken:ProjectAccessToken`: a token whose bot is a member of one project. */
+export class ProjectAccessToken extends pulumi.CustomResource {
+  /** The token (secret). */
+  declare public readonly token: pulumi.Output<string>;
+  /** When the current token was created; it changes when `pulumi up` rotates it. */
+  declare public readonly createdAt: pulumi.Output<string>;
+
+  constructor(name: string, args: ProjectAccessTokenArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      'gitlab:index/projectAccessToken:ProjectAccessToken',
+      name,
+      { ...args, token: undefined, createdAt: undefined },
+      { ...pinned(opts), additionalSecretOutputs: ['token'] },
+    );
+  }
+}
+
+export interface RepositoryFileArgs {
+  /** Id or full path of the project. */
+  readonly project: In<string>;
+  readonly branch: In<string>;
+  /** Relative to the repository root, without a leading `/` or `./`. */
+  readonly filePath: In<string>;
+  readonly content: In<string>;
+  readonly encoding: In<'text' | 'base64'>;
+  readonly commitMessage?: In<string>;
+  /** Replace a file that exists when the resource is created (e.g. the initial README). */
+  readonly overwriteOnCreate?: In<boolean>;
+  readonly authorName?: In<string>;
+  readonly authorEmail?: In<string>;
+}
+
+/** `gitlab:index/repositoryFile:RepositoryFile`: one file committed to a branch. */
+export class RepositoryFile extends pulumi.CustomResource {
+  declare public readonly commitId: pulumi.Output<string>;
+
+  constructor(name: string, args: RepositoryFileArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      'gitlab:index/repositoryFile:RepositoryFile',
+      name,
+      { ...args, commitId: undefined },
+      pinned(opts),
+    );
+  }
+}
+
+export interface ClusterAgentArgs {
+  /** Id or full path of the agent's configuration project. */
+  readonly project: In<string>;
+  readonly name: In<string>;
+}
+
+/** `gitlab:index/clusterAgent:ClusterAgent`: a registered GitLab agent for Kubernetes. */
+export class ClusterAgent extends pulumi.CustomResource {
+  declare public readonly agentId: pulumi.Output<number>;
+
+  constructor(name: string, args: ClusterAgentArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      'gitlab:index/clusterAgent:ClusterAgent',
+      name,
+      { ...args, agentId: undefined },
+      pinned(opts),
+    );
+  }
+}
+
+export interface ClusterAgentTokenArgs {
+  readonly project: In<string>;
+  readonly agentId: In<number>;
+  readonly name: In<string>;
+  readonly description?: In<string>;
+}
+
+/** `gitlab:index/clusterAgentToken:ClusterAgentToken`: the token the in-cluster agent connects with. */
+export class ClusterAgentToken extends pulumi.CustomResource {
+  /** The token (secret). */
+  declare public readonly token: pulumi.Output<string>;
+
+  constructor(name: string, args: ClusterAgentTokenArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      'gitlab:index/clusterAgentToken:ClusterAgentToken',
+      name,
+      { ...args, token: undefined },
+      { ...pinned(opts), additionalSecretOutputs: ['token'] },
     );
   }
 }

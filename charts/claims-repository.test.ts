@@ -1,0 +1,127 @@
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Testing } from 'cdk8s';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import {
+  agentConfig,
+  CLAIMS_AGENT,
+  claimKinds,
+  claimPath,
+  claimsPipeline,
+  claimsRepositoryFiles,
+  layoutCheckScript,
+  type ClaimKind,
+} from './claims-repository';
+import { buildPlatformCharts, type PlatformCharts } from './platform';
+
+let charts: PlatformCharts;
+let kinds: ClaimKind[];
+beforeAll(() => {
+  charts = buildPlatformCharts(Testing.app());
+  kinds = claimKinds(charts);
+});
+
+/** Runs the layout check in a checkout holding `files`; its exit code and stderr. */
+function checkLayout(files: readonly string[]): { status: number; stderr: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'claims-'));
+  try {
+    for (const f of files) {
+      fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
+      fs.writeFileSync(path.join(dir, f), 'kind: X\n');
+    }
+    execFileSync('sh', ['-c', layoutCheckScript(kinds)], { cwd: dir, stdio: 'pipe' });
+    return { status: 0, stderr: '' };
+  } catch (e) {
+    const err = e as { status: number; stderr: Buffer };
+    return { status: err.status, stderr: err.stderr.toString() };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('the claims repository', () => {
+  it('has one kind of claim per platform API, scoped as the API is', () => {
+    expect(kinds.map((k) => [k.apiVersion, k.kind, k.plural, k.namespaced])).toEqual([
+      [charts.teamNamespace.api.apiVersion, 'TeamNamespace', 'teamnamespaces', false],
+      [charts.database.api.apiVersion, 'PostgresDatabase', 'postgresdatabases', true],
+    ]);
+  });
+
+  it('puts each claim at a path derived from its kind, namespace and name', () => {
+    const [ns, db] = kinds;
+    expect(claimPath(ns, 'team-a')).toBe('claims/teamnamespaces/team-a.yaml');
+    expect(claimPath(db, 'orders', 'team-a')).toBe('claims/postgresdatabases/team-a/orders.yaml');
+    expect(() => claimPath(db, 'orders')).toThrow(/PostgresDatabase is namespaced/);
+    expect(() => claimPath(ns, 'team-a', 'x')).toThrow(/TeamNamespace is cluster-scoped/);
+  });
+
+  it('accepts claims at their paths, and names every file that is not', () => {
+    const [ns, db] = kinds;
+    const good = [claimPath(ns, 'team-a'), claimPath(db, 'orders', 'team-a')];
+    expect(checkLayout(good)).toEqual({ status: 0, stderr: '' });
+    expect(checkLayout([])).toEqual({ status: 0, stderr: '' });
+    for (const bad of [
+      'claims/teamnamespaces/nested/team-a.yaml',
+      'claims/postgresdatabases/orders.yaml',
+      'claims/postgresdatabases/team-a/deep/orders.yaml',
+      'claims/secrets/team-a.yaml',
+      'claims/teamnamespaces/team-a.yml',
+      'claims/teamnamespaces/.hidden.yaml',
+    ]) {
+      const result = checkLayout([...good, bad]);
+      expect(result.status, bad).toBe(1);
+      expect(result.stderr).toBe(
+        `${bad}: not a claim path; claims live at claims/teamnamespaces/<name>.yaml, claims/postgresdatabases/<namespace>/<name>.yaml\n`,
+      );
+    }
+  });
+
+  it('validates on merge requests and applies on the default branch, through the agent', () => {
+    const pipeline = parse(claimsPipeline(kinds));
+    expect(pipeline.stages).toEqual(['validate', 'apply']);
+    expect(Object.keys(pipeline).filter((k) => pipeline[k].stage !== undefined)).toEqual([
+      'layout',
+      'dry-run',
+      'apply',
+    ]);
+    // The context GitLab gives CI jobs for an agent: <agent configuration project>:<agent name>.
+    expect(pipeline.variables.KUBE_CONTEXT).toBe(`$CI_PROJECT_PATH:${CLAIMS_AGENT.name}`);
+    expect(agentConfig('g/claims').path).toBe(`.gitlab/agents/${CLAIMS_AGENT.name}/config.yaml`);
+    const dryRun = pipeline['dry-run'].script.join('\n');
+    expect(dryRun).toContain('kubectl config use-context "$KUBE_CONTEXT"');
+    expect(dryRun).toMatch(
+      /kubectl apply --server-side .*--dry-run=server --recursive -f claims\//,
+    );
+    expect(pipeline['dry-run'].rules).toBeUndefined();
+    const apply = pipeline.apply;
+    expect(apply.rules).toEqual([{ if: '$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH' }]);
+    expect(apply.script.join('\n')).not.toContain('--dry-run');
+    expect(apply.script.join('\n')).not.toMatch(/--prune|delete/);
+    expect(apply.needs).toEqual(['dry-run']);
+    expect(apply.resource_group).toBeDefined();
+    expect(apply.interruptible).toBe(false);
+    // Pipelines run for merge requests and the default branch, not twice per push.
+    expect(pipeline.workflow.rules.map((r: { if: string }) => r.if)).toEqual([
+      '$CI_PIPELINE_SOURCE == "merge_request_event"',
+      '$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH && $CI_PIPELINE_SOURCE == "push"',
+    ]);
+    expect(pipeline.default.image.name).toMatch(/^[\w./-]+:[\w.-]+$/);
+  });
+
+  it('writes the files dist/claims-repository holds', () => {
+    const files = claimsRepositoryFiles(charts);
+    expect(Object.keys(files).sort()).toEqual(['.gitlab-ci.yml', 'README.md']);
+    for (const [file, content] of Object.entries(files)) {
+      expect(fs.readFileSync(path.join('dist', 'claims-repository', file), 'utf8'), file).toBe(
+        content,
+      );
+    }
+    expect(fs.readdirSync(path.join('dist', 'claims-repository')).sort()).toEqual([
+      '.gitlab-ci.yml',
+      'README.md',
+    ]);
+  });
+});
