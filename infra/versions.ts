@@ -35,6 +35,14 @@ export const versions = {
     /** Helm chart `backstage` from https://backstage.github.io/charts. */
     chart: '2.8.2',
   },
+  gitlabAgent: {
+    /**
+     * Helm chart `gitlab-agent` from https://charts.gitlab.io: the GitLab agent for Kubernetes
+     * (agentk) the claims pipeline deploys through. Keep agentk within the versions your GitLab
+     * supports (the same major, at most one minor ahead).
+     */
+    chart: '2.12.2',
+  },
   /** The claims repository's CI pipeline (charts/claims-repository.ts). */
   claimsPipeline: {
     /** kubectl with a shell, for the jobs that reach the cluster through the GitLab agent. */

@@ -45,7 +45,7 @@ describe.concurrent('npm run plan', { timeout: 60_000 }, () => {
     const out = path.join(work, 'dev.yaml');
     const run = await plan('--stack', 'dev', '--out', out);
     expect(run.status).toBe(0);
-    expect(run.stdout).toMatch(/kubernetes:helm\.sh\/v3:Release\s+4/);
+    expect(run.stdout).toMatch(/kubernetes:helm\.sh\/v3:Release\s+5/);
     expect(run.stdout).toMatch(/total\s+\d+/);
     expect(fs.readFileSync(out, 'utf8'), 'dist/plan/dev.yaml is stale: run `npm run plan`').toBe(
       fs.readFileSync(path.join(root, 'dist', 'plan', 'dev.yaml'), 'utf8'),

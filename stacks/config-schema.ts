@@ -144,6 +144,7 @@ export const configSchema = z.object({
   kroChartVersion: chartVersion(versions.kro.chart),
   cloudnativePgChartVersion: chartVersion(versions.cloudnativePg.chart),
   backstageChartVersion: chartVersion(versions.backstage.chart),
+  gitlabAgentChartVersion: chartVersion(versions.gitlabAgent.chart),
   enabledAddons: z
     .array(z.enum(ADDONS, { error: `one of ${ADDONS.join(', ')}` }), {
       error: `a list of add-ons from ${JSON.stringify(ADDONS)}`,

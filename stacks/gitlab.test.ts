@@ -3,9 +3,14 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { gitlabSignIn, readConfigLayer, signInScopes } from '../infra/backstage-config';
+import { kasAddress } from '../infra/gitlab-agent';
 import { versions } from '../infra/versions';
 import { ADMIN_TOKEN, useDevStack } from '../testing/dev-stack';
 import { checkInputs, providerSchema } from '../testing/pulumi-schema';
+import {
+  RESTRICTED_CONTAINER_SECURITY_CONTEXT,
+  RESTRICTED_POD_SECURITY_CONTEXT,
+} from '../constructs/pod-security';
 import { SECRET_MARKER, UNKNOWN_MARKER, type PlanEntry } from './plan';
 
 const stack = useDevStack();
@@ -217,6 +222,82 @@ describe('the GitLab side', () => {
       expect(stack.plan).not.toContain(ADMIN_TOKEN);
       const kubernetes = stack.result.entries.filter((e) => e.type.startsWith('kubernetes:'));
       expect(JSON.stringify(kubernetes)).not.toContain(ADMIN_TOKEN);
+    });
+  });
+
+  describe('the claims delivery path (GitLab agent for Kubernetes)', () => {
+    const release = (): any => inputs(one('kubernetes:helm.sh/v3:Release', 'gitlab-agent-chart'));
+
+    it('installs the agent chart, pinned, connected to the instance with its token from a Secret', () => {
+      expect(release()).toMatchObject({
+        chart: 'gitlab-agent',
+        repositoryOpts: { repo: 'https://charts.gitlab.io' },
+        version: versions.gitlabAgent.chart,
+        namespace: 'gitlab-agent',
+      });
+      expect(release().values.config).toEqual({
+        kasAddress: 'wss://gitlab.example.com/-/kubernetes-agent/',
+        secretName: 'gitlab-agent-token',
+      });
+      expect(kasAddress('https://gitlab.com')).toBe('wss://kas.gitlab.com');
+      const token = one('kubernetes:core/v1:Secret', 'gitlab-agent-token');
+      expect(inputs(token).stringData).toBe(SECRET_MARKER);
+      expect(stack.plan).not.toMatch(/token: glagent|canary/);
+    });
+
+    it('gives the agent no cluster-admin: it may only impersonate', () => {
+      expect(release().values.rbac).toEqual({ create: false });
+      const role = inputs(
+        one('kubernetes:rbac.authorization.k8s.io/v1:ClusterRole', 'gitlab-agent-impersonator'),
+      );
+      expect(role.rules.flatMap((r: any) => r.verbs)).toEqual(['impersonate', 'impersonate']);
+      const binding = inputs(
+        one(
+          'kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding',
+          'gitlab-agent-impersonator',
+        ),
+      );
+      expect(binding.subjects).toEqual([
+        {
+          kind: 'ServiceAccount',
+          name: release().values.serviceAccount.name,
+          namespace: 'gitlab-agent',
+        },
+      ]);
+    });
+
+    it('lets the claims pipeline create and update claim kinds, and nothing else', () => {
+      const role = inputs(
+        one('kubernetes:rbac.authorization.k8s.io/v1:ClusterRole', 'gitlab-agent-claims-applier'),
+      );
+      expect(role.rules).toEqual([
+        {
+          apiGroups: ['platform.example.org'],
+          resources: ['postgresdatabases', 'teamnamespaces'],
+          verbs: ['get', 'create', 'patch'],
+        },
+      ]);
+      const binding = inputs(
+        one(
+          'kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding',
+          'gitlab-agent-claims-applier',
+        ),
+      );
+      // The group the agent gives the claims project's CI jobs (`access_as: ci_job`).
+      expect(binding.subjects).toEqual([
+        {
+          apiGroup: 'rbac.authorization.k8s.io',
+          kind: 'Group',
+          name: expect.stringMatching(/^gitlab:project:[0-9]+$/),
+        },
+      ]);
+    });
+
+    it('runs the agent under the restricted profile with requests and limits', () => {
+      const values = release().values;
+      expect(values.securityContext).toEqual(RESTRICTED_CONTAINER_SECURITY_CONTEXT);
+      expect(values.podSecurityContext).toEqual(RESTRICTED_POD_SECURITY_CONTEXT);
+      expect(Object.keys(values.resources).sort()).toEqual(['limits', 'requests']);
     });
   });
 });

@@ -51,7 +51,7 @@ describe('the platform stack under mocks', () => {
       byType('kubernetes:core/v1:Namespace')
         .map((e) => inputs(e).metadata.name)
         .sort(),
-    ).toEqual(['backstage', 'cnpg-system', 'crossplane-system', 'kro-system']);
+    ).toEqual(['backstage', 'cnpg-system', 'crossplane-system', 'gitlab-agent', 'kro-system']);
   });
 
   it('applies every object of the platform charts, after the controller whose CRDs it uses', () => {
@@ -118,6 +118,7 @@ describe('the platform stack under mocks', () => {
         kro: versions.kro.chart,
         cloudnativePg: versions.cloudnativePg.chart,
         backstage: versions.backstage.chart,
+        gitlabAgent: versions.gitlabAgent.chart,
         crossplaneFunctions: { patchAndTransform: 'v0.10.8', autoReady: 'v0.7.0' },
       },
     });

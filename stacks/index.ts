@@ -9,6 +9,7 @@ import { buildPlatformCharts } from '../charts/platform';
 import { Backstage } from '../infra/backstage';
 import { signInScopes } from '../infra/backstage-config';
 import { GitlabPlatform } from '../infra/gitlab/gitlab';
+import { GitlabAgent } from '../infra/gitlab-agent';
 import { CloudNativePg, PORTAL_DATABASE, PortalDatabase } from '../infra/cloudnative-pg';
 import { Crossplane } from '../infra/crossplane';
 import { Kro } from '../infra/kro';
@@ -114,6 +115,28 @@ if (kro !== undefined) {
 }
 new PlatformApis('platform-apis', { provider, charts: apiCharts });
 
+// Merged claims reach the cluster through the claims project's GitLab agent, which may create
+// and update the claim kinds of the installed APIs and nothing else.
+const claimResources = [
+  ...(crossplane !== undefined
+    ? [{ group: charts.teamNamespace.api.group, resource: charts.teamNamespace.api.plural }]
+    : []),
+  ...(kro !== undefined
+    ? [{ group: charts.database.api.group, resource: charts.database.api.plural }]
+    : []),
+];
+const gitlabAgent =
+  gitlab !== undefined
+    ? new GitlabAgent('gitlab-agent', {
+        provider,
+        chartVersion: config.gitlabAgentChartVersion,
+        gitlabUrl: config.gitlabUrl,
+        token: gitlab.agentToken,
+        claimsProjectId: gitlab.claimsProjectId,
+        claimResources,
+      })
+    : undefined;
+
 // The Kubernetes plugin reads the platform's own kinds of the add-ons that are installed.
 const customResources = [
   ...(crossplane !== undefined
@@ -176,6 +199,7 @@ export const installedVersions = {
   kro: kro?.chartVersion,
   cloudnativePg: cnpg?.chartVersion,
   backstage: backstage?.chartVersion,
+  gitlabAgent: gitlabAgent?.chartVersion,
   crossplaneFunctions: Object.fromEntries(
     Object.entries(versions.crossplaneFunctions).map(([k, v]) => [k, v.version]),
   ),
