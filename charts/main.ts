@@ -1,21 +1,38 @@
 /**
  * The cdk8s app behind `npm run synth` / `npx cdk8s synth` (see cdk8s.yaml): every platform API
- * as one file per chart in dist/platform/, and the claims repository's generated files in
- * dist/claims-repository/. infra/ builds the same charts and files in-process.
+ * as one file per chart in dist/platform/, the claims repository's generated files in
+ * dist/claims-repository/, and the portal's templates and catalog in dist/templates/ and
+ * dist/catalog/. infra/ builds the same charts and files in-process.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { App } from 'cdk8s';
 import { claimsRepositoryFiles } from './claims-repository';
 import { buildPlatformCharts } from './platform';
+import { PortalChart, portalFiles, PORTAL_DIRS } from './portal';
 
 const app = new App();
 const charts = buildPlatformCharts(app);
 app.synth();
 
-const claimsDir = path.join(app.outdir, '..', 'claims-repository');
-fs.rmSync(claimsDir, { recursive: true, force: true });
-for (const [file, content] of Object.entries(claimsRepositoryFiles(charts))) {
-  fs.mkdirSync(path.dirname(path.join(claimsDir, file)), { recursive: true });
-  fs.writeFileSync(path.join(claimsDir, file), content);
+const dist = path.join(app.outdir, '..');
+/** Replaces the folder `dir` of dist/ with `files` (paths relative to dist/). */
+function writeDist(dirs: readonly string[], files: Readonly<Record<string, string>>): void {
+  for (const dir of dirs) {
+    fs.rmSync(path.join(dist, dir), { recursive: true, force: true });
+  }
+  for (const [file, content] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dist, file)), { recursive: true });
+    fs.writeFileSync(path.join(dist, file), content);
+  }
 }
+
+writeDist(
+  ['claims-repository'],
+  Object.fromEntries(
+    Object.entries(claimsRepositoryFiles(charts)).map(([f, c]) => [`claims-repository/${f}`, c]),
+  ),
+);
+// The portal's entities are not Kubernetes objects: their chart lives in an app of its own,
+// written as Backstage reads them rather than by cdk8s synth.
+writeDist(PORTAL_DIRS, portalFiles(new PortalChart(new App(), 'portal', charts)));

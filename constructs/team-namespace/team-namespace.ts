@@ -9,7 +9,7 @@ import {
   CompositeResourceDefinitionV2,
   CompositeResourceDefinitionV2SpecScope,
 } from '../imports/crossplane-xrd-apiextensions.crossplane.io';
-import { isDnsLabel, isDnsSubdomain } from '../names';
+import { DNS1123_LABEL_MAX_LENGTH, isDnsLabel, isDnsSubdomain } from '../names';
 import { MANAGE_VERBS, rulesFor, type TypeRef } from '../rbac';
 import { PropsChecker } from '../validation';
 import { teamNamespaceKeys, teamNamespaceResources } from './composition';
@@ -106,6 +106,10 @@ export class TeamNamespaceApi extends Construct {
   public readonly apiVersion: string;
   /** The XR's OpenAPI schema; the portal's form is generated from it. */
   public readonly schema: OpenApiSchema;
+  /** The schema of the XR's `spec`. */
+  public readonly specSchema: OpenApiSchema;
+  /** The XR's name is the namespace's name: a DNS-1123 label. */
+  public readonly maxNameLength = DNS1123_LABEL_MAX_LENGTH;
   /** The kinds the composition creates (and Crossplane is granted). */
   public readonly composedTypes: readonly TypeRef[];
   public readonly xrd: CompositeResourceDefinitionV2;
@@ -207,6 +211,7 @@ export class TeamNamespaceApi extends Construct {
     this.version = version;
     this.apiVersion = `${group}/${version}`;
     this.schema = teamNamespaceSchema({ sizes, defaultSize });
+    this.specSchema = this.schema.properties!.spec;
     const name = `${this.plural}.${group}`;
 
     this.xrd = new CompositeResourceDefinitionV2(this, 'Resource', {

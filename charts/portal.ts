@@ -1,0 +1,63 @@
+/**
+ * The portal's side of dist/: the software templates (each `template.yaml` with its skeleton)
+ * and the platform's catalog, built from the same platform charts as dist/platform/.
+ */
+import { Chart } from 'cdk8s';
+import type { Construct } from 'constructs';
+import { stringify } from 'yaml';
+import { PlatformTemplates } from '../constructs/templates/platform-templates';
+import type { SoftwareTemplate } from '../constructs/templates/template';
+import type { PlatformCharts } from './platform';
+
+/** Where templates are synthesized, relative to dist/. */
+export const TEMPLATES_DIR = 'templates';
+/** Where the platform's catalog is synthesized, relative to dist/. */
+export const CATALOG_DIR = 'catalog';
+/** The folders of dist/ the portal's files fill. */
+export const PORTAL_DIRS = [TEMPLATES_DIR, CATALOG_DIR] as const;
+
+export class PortalChart extends Chart {
+  public readonly templates: PlatformTemplates;
+
+  constructor(scope: Construct, id: string, charts: PlatformCharts) {
+    super(scope, id, { disableResourceNameHashes: true });
+    const { teamNamespace, database } = charts;
+    this.templates = new PlatformTemplates(this, 'Templates', {
+      teamNamespace: {
+        apiVersion: teamNamespace.api.apiVersion,
+        kind: teamNamespace.api.kind,
+        plural: teamNamespace.api.plural,
+        namespaced: false,
+        specSchema: teamNamespace.api.specSchema,
+        maxNameLength: teamNamespace.api.maxNameLength,
+      },
+      database: {
+        apiVersion: database.api.apiVersion,
+        kind: database.api.kind,
+        plural: database.api.plural,
+        namespaced: true,
+        specSchema: database.api.specSchema,
+        maxNameLength: database.api.maxNameLength,
+      },
+    });
+  }
+}
+
+const yamlDocument = (value: unknown): string => stringify(value, { lineWidth: 0 });
+
+/** A template's files in dist/, by path relative to dist/. */
+export function templateFiles(template: SoftwareTemplate): Record<string, string> {
+  const dir = `${TEMPLATES_DIR}/${template.name}`;
+  const files: Record<string, string> = {
+    [`${dir}/template.yaml`]: yamlDocument(template.entity.toJson()),
+  };
+  for (const [file, content] of Object.entries(template.skeleton)) {
+    files[`${dir}/skeleton/${file}`] = content;
+  }
+  return files;
+}
+
+/** Every file of the portal's part of dist/, by path relative to dist/. */
+export function portalFiles(portal: PortalChart): Record<string, string> {
+  return Object.assign({}, ...portal.templates.all.map(templateFiles)) as Record<string, string>;
+}

@@ -1,0 +1,206 @@
+/**
+ * The platform's software templates, each generated from the API it targets: the form from the
+ * API's schema (constructs/templates/form.ts), the skeleton from its kind, the merge request on
+ * the claims repository. Changing a field in an XRD or RGD changes its form.
+ */
+import { Construct } from 'constructs';
+import { DNS1123_LABEL_MAX_LENGTH } from '../names';
+import type { OpenApiSchema } from '../openapi';
+import {
+  CLAIM_FILE,
+  claimOutput,
+  claimSkeleton,
+  claimsDirectory,
+  ENVIRONMENT,
+  mergeRequestStep,
+  type ClaimKindRef,
+} from './claims';
+import { formField, nameField } from './form';
+import { SoftwareTemplate } from './template';
+
+/** What a claim template needs to know about the API it targets. */
+export interface TargetApi extends ClaimKindRef {
+  /** The schema of the API's `spec`. */
+  readonly specSchema: OpenApiSchema;
+  /** The longest claim name for which every derived name is a valid DNS label. */
+  readonly maxNameLength: number;
+}
+
+export interface PlatformTemplatesProps {
+  readonly teamNamespace: TargetApi;
+  readonly database: TargetApi;
+  /** Entity ref of the templates' owner. @default 'group:default/platform-team' */
+  readonly owner?: string;
+}
+
+const specField = (api: TargetApi, key: string): OpenApiSchema => {
+  const field = api.specSchema.properties?.[key];
+  if (field === undefined) {
+    throw new Error(`${api.kind} has no spec.${key}: update the template that uses it`);
+  }
+  return field;
+};
+
+/** Where the claim is rendered in the workspace, and published from. */
+const CLAIM_DIR = 'claim';
+
+/** The values every claim skeleton receives besides its own fields. */
+const REQUESTED_BY = { requestedBy: '${{ user.ref }}' };
+
+export class PlatformTemplates extends Construct {
+  public readonly teamNamespace: SoftwareTemplate;
+  public readonly database: SoftwareTemplate;
+  public readonly all: readonly SoftwareTemplate[];
+
+  constructor(scope: Construct, id: string, props: PlatformTemplatesProps) {
+    super(scope, id);
+    const owner = props.owner ?? 'group:default/platform-team';
+    const ns = props.teamNamespace;
+    const db = props.database;
+
+    this.teamNamespace = new SoftwareTemplate(this, 'TeamNamespace', {
+      name: 'team-namespace',
+      title: 'Team namespace',
+      description: `Request a Kubernetes namespace for a team (${ns.kind}): quota, limits, network isolation and access for its GitLab group, reviewed as a merge request on the claims repository.`,
+      tags: ['platform', 'kubernetes', 'crossplane'],
+      owner,
+      type: 'platform-claim',
+      pages: [
+        {
+          title: 'Namespace',
+          required: ['name', 'owner'],
+          fields: {
+            name: nameField(
+              'Name',
+              'Name of the namespace (and of the claim).',
+              Math.min(ns.maxNameLength, DNS1123_LABEL_MAX_LENGTH),
+            ),
+            owner: {
+              title: 'Owner',
+              description:
+                'The team that owns the namespace; its GitLab group members get edit rights.',
+              type: 'string',
+              'ui:field': 'OwnerPicker',
+              'ui:options': { catalogFilter: [{ kind: 'Group' }] },
+            },
+            size: formField('size', specField(ns, 'size')),
+            viewers: formField('viewers', specField(ns, 'viewers'), {
+              title: 'Viewer groups',
+            }),
+          },
+        },
+      ],
+      steps: [
+        {
+          id: 'fetchOwner',
+          name: "Look up the owner's GitLab group",
+          action: 'catalog:fetch',
+          input: { entityRef: '${{ parameters.owner }}' },
+        },
+        {
+          id: 'renderClaim',
+          name: 'Render the claim',
+          action: 'fetch:template',
+          input: {
+            url: './skeleton',
+            targetPath: CLAIM_DIR,
+            trimBlocks: true,
+            lstripBlocks: true,
+            values: {
+              name: '${{ parameters.name }}',
+              // The GitLab group's full path, as the org provider annotates ingested groups.
+              owner: `\${{ steps.fetchOwner.output.entity.metadata.annotations[${ENVIRONMENT.gitlabHost} + '/team-path'] }}`,
+              size: '${{ parameters.size }}',
+              viewers: '${{ parameters.viewers }}',
+              ...REQUESTED_BY,
+            },
+          },
+        },
+        mergeRequestStep({
+          branchName: `claims/${ns.plural}/\${{ parameters.name }}`,
+          title: `${ns.kind} \${{ parameters.name }}`,
+          description:
+            'Creates the namespace `${{ parameters.name }}` (size `${{ parameters.size }}`) owned by `${{ parameters.owner }}`, requested by `${{ user.ref }}` in the developer portal. The pipeline checks the claim against the platform API; merging applies it.',
+          sourcePath: CLAIM_DIR,
+          targetPath: claimsDirectory(ns),
+        }),
+      ],
+      output: claimOutput(),
+      skeleton: {
+        [CLAIM_FILE]: claimSkeleton(ns, 'team-namespace', [
+          { key: 'owner', value: 'owner' },
+          { key: 'size', value: 'size' },
+          { key: 'viewers', value: 'viewers', optional: true },
+        ]),
+      },
+    });
+
+    this.database = new SoftwareTemplate(this, 'Database', {
+      name: 'postgres-database',
+      title: 'PostgreSQL database',
+      description: `Request a PostgreSQL database in a team namespace (${db.kind}): a volume that outlives the claim, generated credentials in a Secret, reviewed as a merge request on the claims repository.`,
+      tags: ['platform', 'database', 'postgresql', 'kro'],
+      owner,
+      type: 'platform-claim',
+      pages: [
+        {
+          title: 'Database',
+          required: ['namespace', 'name'],
+          fields: {
+            namespace: nameField(
+              'Namespace',
+              'The team namespace the database runs in.',
+              DNS1123_LABEL_MAX_LENGTH,
+            ),
+            name: nameField(
+              'Name',
+              'Name of the database instance (its Service, Secret and volume are named after it).',
+              db.maxNameLength,
+            ),
+            version: formField('version', specField(db, 'version'), {
+              title: 'PostgreSQL version',
+            }),
+            storage: formField('storage', specField(db, 'storage'), { title: 'Storage size' }),
+          },
+        },
+      ],
+      steps: [
+        {
+          id: 'renderClaim',
+          name: 'Render the claim',
+          action: 'fetch:template',
+          input: {
+            url: './skeleton',
+            targetPath: CLAIM_DIR,
+            trimBlocks: true,
+            lstripBlocks: true,
+            values: {
+              name: '${{ parameters.name }}',
+              namespace: '${{ parameters.namespace }}',
+              version: '${{ parameters.version }}',
+              storage: '${{ parameters.storage }}',
+              ...REQUESTED_BY,
+            },
+          },
+        },
+        mergeRequestStep({
+          branchName: `claims/${db.plural}/\${{ parameters.namespace }}/\${{ parameters.name }}`,
+          title: `${db.kind} \${{ parameters.namespace }}/\${{ parameters.name }}`,
+          description:
+            'Creates the PostgreSQL ${{ parameters.version }} database `${{ parameters.name }}` with ${{ parameters.storage }} of storage in the namespace `${{ parameters.namespace }}`, requested by `${{ user.ref }}` in the developer portal. Credentials land in the Secret `${{ parameters.name }}-credentials`. The pipeline checks the claim against the platform API; merging applies it.',
+          sourcePath: CLAIM_DIR,
+          targetPath: claimsDirectory(db),
+        }),
+      ],
+      output: claimOutput(),
+      skeleton: {
+        [CLAIM_FILE]: claimSkeleton(db, 'postgres-database', [
+          { key: 'version', value: 'version' },
+          { key: 'storage', value: 'storage' },
+        ]),
+      },
+    });
+
+    this.all = [this.teamNamespace, this.database];
+  }
+}
