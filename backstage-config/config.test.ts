@@ -20,6 +20,9 @@ const ENV: Record<string, string> = {
   GITLAB_URL: 'https://gitlab.example.com',
   GITLAB_HOST: 'gitlab.example.com',
   GITLAB_PLATFORM_GROUP: 'acme-platform',
+  GITLAB_CLAIMS_PROJECT: 'claims',
+  GITLAB_CUSTOMERS_GROUP: 'acme-platform/customers',
+  GITLAB_CUSTOMERS_GROUP_ENTITY: 'customers',
   GITLAB_TOKEN: 'glpat-test',
   GITLAB_SCAFFOLDER_TOKEN: 'glpat-test-scaffolder',
 };

@@ -67,6 +67,10 @@ export interface BackstageArgs {
     readonly url: string;
     /** Full path of the platform group, the root of catalog discovery and org ingestion. */
     readonly platformGroup: string;
+    /** Path of the claims project in the platform group (templates open merge requests there). */
+    readonly claimsProject: string;
+    /** Full path of the customers group (the customer-group template creates subgroups there). */
+    readonly customersGroup: string;
     readonly oauthSecretName: pulumi.Input<string>;
     readonly readTokenSecretName: pulumi.Input<string>;
     /** The Secret with the scaffolder's token for merge requests on the claims project. */
@@ -76,6 +80,17 @@ export interface BackstageArgs {
   };
   /** What must exist first (the database). */
   readonly dependsOn?: readonly pulumi.Resource[];
+}
+
+/**
+ * The catalog name the GitLab org provider gives a group ingested under `rootGroup`: its path
+ * relative to the root, `/` replaced by `-` (the provider's default group name transformer).
+ */
+export function orgEntityName(rootGroup: string, groupPath: string): string {
+  const relative = groupPath.startsWith(`${rootGroup}/`)
+    ? groupPath.slice(rootGroup.length + 1)
+    : groupPath;
+  return relative.replaceAll('/', '-');
 }
 
 /** `app-config.production.yaml` -> `portal-app-config-production`, `app-config.yaml` -> `portal-app-config-base`. */
@@ -132,6 +147,12 @@ export class Backstage extends pulumi.ComponentResource {
           GITLAB_URL: args.gitlab.url,
           GITLAB_HOST: new URL(args.gitlab.url).host,
           GITLAB_PLATFORM_GROUP: args.gitlab.platformGroup,
+          GITLAB_CLAIMS_PROJECT: args.gitlab.claimsProject,
+          GITLAB_CUSTOMERS_GROUP: args.gitlab.customersGroup,
+          GITLAB_CUSTOMERS_GROUP_ENTITY: orgEntityName(
+            args.gitlab.platformGroup,
+            args.gitlab.customersGroup,
+          ),
         },
       },
       childOpts,

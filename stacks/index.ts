@@ -180,6 +180,8 @@ const backstage =
         gitlab: {
           url: config.gitlabUrl,
           platformGroup: config.gitlabPlatformGroup,
+          claimsProject: config.gitlabClaimsProject,
+          customersGroup: config.gitlabCustomersGroup,
           oauthSecretName: gitlab.oauthSecretName,
           readTokenSecretName: gitlab.readTokenSecretName,
           scaffolderTokenSecretName: gitlab.scaffolderTokenSecretName,

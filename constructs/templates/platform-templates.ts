@@ -16,6 +16,8 @@ import {
   type ClaimKindRef,
 } from './claims';
 import { formField, nameField } from './form';
+import { CustomerGroupTemplate } from './customer-group';
+import { NewServiceTemplate } from './new-service';
 import { SoftwareTemplate } from './template';
 
 /** What a claim template needs to know about the API it targets. */
@@ -50,6 +52,8 @@ const REQUESTED_BY = { requestedBy: '${{ user.ref }}' };
 export class PlatformTemplates extends Construct {
   public readonly teamNamespace: SoftwareTemplate;
   public readonly database: SoftwareTemplate;
+  public readonly customerGroup: SoftwareTemplate;
+  public readonly newService: SoftwareTemplate;
   public readonly all: readonly SoftwareTemplate[];
 
   constructor(scope: Construct, id: string, props: PlatformTemplatesProps) {
@@ -201,6 +205,11 @@ export class PlatformTemplates extends Construct {
       },
     });
 
-    this.all = [this.teamNamespace, this.database];
+    this.customerGroup = new CustomerGroupTemplate(this, 'CustomerGroup', {
+      owner,
+      teamNamespace: ns,
+    });
+    this.newService = new NewServiceTemplate(this, 'NewService', { owner });
+    this.all = [this.teamNamespace, this.database, this.customerGroup, this.newService];
   }
 }
