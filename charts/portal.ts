@@ -5,6 +5,7 @@
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { stringify } from 'yaml';
+import { requestedScopes } from '../constructs/templates/claims';
 import { PlatformTemplates } from '../constructs/templates/platform-templates';
 import type { SoftwareTemplate } from '../constructs/templates/template';
 import type { PlatformCharts } from './platform';
@@ -60,4 +61,18 @@ export function templateFiles(template: SoftwareTemplate): Record<string, string
 /** Every file of the portal's part of dist/, by path relative to dist/. */
 export function portalFiles(portal: PortalChart): Record<string, string> {
   return Object.assign({}, ...portal.templates.all.map(templateFiles)) as Record<string, string>;
+}
+
+/** The GitLab scopes the templates ask the user's sign-in for (the OAuth app must allow them). */
+export function templateScopes(portal: PortalChart): string[] {
+  return [
+    ...new Set(
+      portal.templates.all.flatMap((t) =>
+        requestedScopes(
+          (t.entity.toJson() as { spec: { parameters: { properties?: object }[] } }).spec
+            .parameters,
+        ),
+      ),
+    ),
+  ].sort();
 }

@@ -66,7 +66,8 @@ describe('the GitLab side', () => {
       expect(inputs(app)).toMatchObject({
         redirectUrl: callbackUrl,
         confidential: true,
-        scopes: signInScopes(),
+        // Sign-in's own scope, and `api` for the user's token the new-service template requests.
+        scopes: ['api', 'read_user'],
       });
       expect(signInScopes()).toEqual(['read_user']);
       expect(gitlabSignIn().audience).toBe('${GITLAB_URL}');

@@ -6,6 +6,8 @@ import * as k8s from '@pulumi/kubernetes';
 import { App } from 'cdk8s';
 import { claimsRepositoryFiles } from '../charts/claims-repository';
 import { buildPlatformCharts } from '../charts/platform';
+import { PortalChart, templateScopes } from '../charts/portal';
+import type { ApplicationScope } from '../infra/gitlab/resources';
 import { Backstage } from '../infra/backstage';
 import { signInScopes } from '../infra/backstage-config';
 import { GitlabPlatform } from '../infra/gitlab/gitlab';
@@ -88,7 +90,13 @@ const gitlab =
         backstageHost: config.backstageHost,
         claimsProject: config.gitlabClaimsProject,
         claimsFiles: claimsRepositoryFiles(charts),
-        signInScopes: signInScopes(),
+        // Sign-in's scopes plus those templates request for the user's token (new-service: api).
+        signInScopes: [
+          ...new Set([
+            ...signInScopes(),
+            ...templateScopes(new PortalChart(new App(), 'portal', charts)),
+          ]),
+        ].sort() as ApplicationScope[],
         portalNamespace: portalNamespace.metadata.name,
       })
     : undefined;

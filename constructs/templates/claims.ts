@@ -134,13 +134,16 @@ export function claimOutput(
 }
 
 /** The GitLab scopes a template asks the user's sign-in for (RepoUrlPicker requestUserCredentials). */
-export function requestedScopes(parameters: readonly { properties: object }[]): string[] {
+export function requestedScopes(parameters: readonly { properties?: object }[]): string[] {
+  interface Field {
+    'ui:options'?: { requestUserCredentials?: { additionalScopes?: { gitlab?: unknown } } };
+  }
   const scopes = new Set<string>();
   for (const page of parameters) {
-    for (const field of Object.values(page.properties) as Record<string, any>[]) {
-      const gitlab: unknown = field['ui:options']?.requestUserCredentials?.additionalScopes?.gitlab;
-      for (const scope of Array.isArray(gitlab) ? (gitlab as string[]) : []) {
-        scopes.add(scope);
+    for (const field of Object.values(page.properties ?? {}) as Field[]) {
+      const gitlab = field['ui:options']?.requestUserCredentials?.additionalScopes?.gitlab;
+      for (const scope of Array.isArray(gitlab) ? gitlab : []) {
+        scopes.add(String(scope));
       }
     }
   }
