@@ -12,6 +12,7 @@ import {
   claimPath,
   claimsPipeline,
   claimsRepositoryFiles,
+  groupCheckScript,
   layoutCheckScript,
   type ClaimKind,
 } from './claims-repository';
@@ -60,7 +61,7 @@ describe('the claims repository', () => {
 
   it('accepts claims at their paths, and names every file that is not', () => {
     const [ns, db] = kinds;
-    const good = [claimPath(ns, 'team-a'), claimPath(db, 'orders', 'team-a')];
+    const good = [claimPath(ns, 'team-a'), claimPath(db, 'orders', 'team-a'), 'groups/team-a.json'];
     expect(checkLayout(good)).toEqual({ status: 0, stderr: '' });
     expect(checkLayout([])).toEqual({ status: 0, stderr: '' });
     for (const bad of [
@@ -70,13 +71,56 @@ describe('the claims repository', () => {
       'claims/secrets/team-a.yaml',
       'claims/teamnamespaces/team-a.yml',
       'claims/teamnamespaces/.hidden.yaml',
+      'groups/nested/team-a.json',
+      'groups/team-a.yaml',
     ]) {
       const result = checkLayout([...good, bad]);
       expect(result.status, bad).toBe(1);
       expect(result.stderr).toBe(
-        `${bad}: not a claim path; claims live at claims/teamnamespaces/<name>.yaml, claims/postgresdatabases/<namespace>/<name>.yaml\n`,
+        `${bad}: not a claim path; claims live at claims/teamnamespaces/<name>.yaml, claims/postgresdatabases/<namespace>/<name>.yaml, groups/<path>.json\n`,
       );
     }
+  });
+
+  it('accepts Group requests for a subgroup of the customers group, and rejects others', () => {
+    const entity = (name: string, teamPath: string, displayName: unknown = 'Team A') => ({
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'Group',
+      metadata: { name, annotations: { 'gitlab.example.com/team-path': teamPath } },
+      spec: { type: 'team', profile: { displayName }, parent: 'customers', children: [] },
+    });
+    const run = (files: Record<string, unknown>): number => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'groups-'));
+      try {
+        for (const [f, content] of Object.entries(files)) {
+          fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
+          fs.writeFileSync(path.join(dir, f), JSON.stringify(content));
+        }
+        execFileSync('sh', ['-c', groupCheckScript()], {
+          cwd: dir,
+          stdio: 'pipe',
+          env: { ...process.env, CUSTOMERS_GROUP_PATH: 'acme/customers' },
+        });
+        return 0;
+      } catch (e) {
+        return (e as { status: number }).status;
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    };
+    expect(run({})).toBe(0);
+    expect(run({ 'groups/team-a.json': entity('customers-team-a', 'acme/customers/team-a') })).toBe(
+      0,
+    );
+    // Another group's path, another name, no display name, not a Group.
+    expect(run({ 'groups/team-a.json': entity('customers-team-a', 'acme/platform-team') })).toBe(1);
+    expect(run({ 'groups/team-a.json': entity('customers-team-b', 'acme/customers/team-a') })).toBe(
+      1,
+    );
+    expect(
+      run({ 'groups/team-a.json': entity('customers-team-a', 'acme/customers/team-a', '') }),
+    ).toBe(1);
+    expect(run({ 'groups/team-a.json': { kind: 'Component' } })).toBe(1);
   });
 
   it('validates on merge requests and applies on the default branch, through the agent', () => {
@@ -85,6 +129,7 @@ describe('the claims repository', () => {
     expect(Object.keys(pipeline).filter((k) => pipeline[k].stage !== undefined)).toEqual([
       'layout',
       'dry-run',
+      'groups',
       'apply',
     ]);
     // The context GitLab gives CI jobs for an agent: <agent configuration project>:<agent name>.
@@ -100,7 +145,15 @@ describe('the claims repository', () => {
     expect(apply.rules).toEqual([{ if: '$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH' }]);
     expect(apply.script.join('\n')).not.toContain('--dry-run');
     expect(apply.script.join('\n')).not.toMatch(/--prune|delete/);
-    expect(apply.needs).toEqual(['dry-run']);
+    // Groups are created before the claims that name them as owners are applied.
+    expect(apply.needs).toEqual(['groups']);
+    expect(pipeline.groups.rules).toEqual(apply.rules);
+    expect(pipeline.groups.needs).toEqual(['dry-run']);
+    expect(pipeline.groups.script.join('\n')).toContain('$CUSTOMER_GROUPS_TOKEN');
+    // Merge-request jobs never see the group token (a protected variable) nor use it.
+    for (const job of ['layout', 'dry-run']) {
+      expect(pipeline[job].script.join('\n'), job).not.toContain('CUSTOMER_GROUPS_TOKEN');
+    }
     expect(apply.resource_group).toBeDefined();
     expect(apply.interruptible).toBe(false);
     // Pipelines run for merge requests and the default branch, not twice per push.

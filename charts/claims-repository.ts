@@ -23,6 +23,21 @@ export interface ClaimKind {
 /** The directory every claim lives under. */
 export const CLAIMS_DIR = 'claims';
 
+/**
+ * Requests for customer groups: Backstage Group entities (JSON) that the pipeline creates the
+ * GitLab subgroups of, under the customers group, once merged.
+ */
+export const GROUPS_DIR = 'groups';
+
+/** The CI/CD variables the stack sets on the claims project for the `groups` job. */
+export const GROUP_JOB_VARIABLES = {
+  /** A group access token of the customers group (api, owner); protected and masked. */
+  token: 'CUSTOMER_GROUPS_TOKEN',
+  /** Numeric id and full path of the customers group. */
+  parentId: 'CUSTOMERS_GROUP_ID',
+  parentPath: 'CUSTOMERS_GROUP_PATH',
+} as const;
+
 /** The GitLab agent for Kubernetes that the claims pipeline reaches the cluster through. */
 export const CLAIMS_AGENT = {
   /** Agent name: its configuration is `.gitlab/agents/<name>/config.yaml` in the claims project. */
@@ -88,17 +103,61 @@ export function layoutCheckScript(kinds: readonly ClaimKind[]): string {
       ? `    ${CLAIMS_DIR}/${k.plural}/${seg}/${seg}.yaml) case "\${f#${CLAIMS_DIR}/${k.plural}/*/}" in */*) bad "$f" ;; esac ;;`
       : `    ${CLAIMS_DIR}/${k.plural}/${seg}.yaml) case "\${f#${CLAIMS_DIR}/${k.plural}/}" in */*) bad "$f" ;; esac ;;`,
   );
-  const allowed = kinds.map(pathPattern).join(', ');
+  const allowed = [...kinds.map(pathPattern), `${GROUPS_DIR}/<path>.json`].join(', ');
   return [
     'status=0',
     `bad() { echo "$1: not a claim path; claims live at ${allowed}" >&2; status=1; }`,
-    `for f in $(find ${CLAIMS_DIR} -type f 2>/dev/null | sort); do`,
+    `for f in $(find ${CLAIMS_DIR} ${GROUPS_DIR} -type f 2>/dev/null | sort); do`,
     '  case "$f" in',
     ...cases,
+    `    ${GROUPS_DIR}/${seg}.json) case "\${f#${GROUPS_DIR}/}" in */*) bad "$f" ;; esac ;;`,
     '    *) bad "$f" ;;',
     '  esac',
     'done',
-    'exit $status',
+    'test "$status" -eq 0',
+  ].join('\n');
+}
+
+/**
+ * Checks every group request: a Group entity whose name and GitLab path annotation match its file
+ * (jq, as the pipeline image has it). Run by merge-request pipelines.
+ */
+export function groupCheckScript(): string {
+  const v = GROUP_JOB_VARIABLES;
+  return [
+    'status=0',
+    `for f in $(find ${GROUPS_DIR} -type f -name '*.json' 2>/dev/null | sort); do`,
+    `  path=$(basename "$f" .json)`,
+    `  if ! jq -e --arg path "$path" --arg full "$${v.parentPath}/$path" '.apiVersion == "backstage.io/v1alpha1" and .kind == "Group" and (.metadata.name | endswith("-" + $path)) and ([.metadata.annotations[]] | index($full) != null) and (.spec.profile.displayName | type == "string" and length > 0)' "$f" >/dev/null; then`,
+    `    echo "$f: not a Group request for $${v.parentPath}/$path (see the customer-group template)" >&2; status=1`,
+    '  fi',
+    'done',
+    'test "$status" -eq 0',
+  ].join('\n');
+}
+
+/**
+ * Creates the GitLab subgroup of every group request that does not exist yet (private, under the
+ * customers group), with the token only pipelines of the protected default branch receive.
+ * Idempotent: an existing group is left as it is.
+ */
+export function groupCreateScript(): string {
+  const v = GROUP_JOB_VARIABLES;
+  return [
+    `for f in $(find ${GROUPS_DIR} -type f -name '*.json' 2>/dev/null | sort); do`,
+    '  path=$(basename "$f" .json)',
+    `  full="$${v.parentPath}/$path"`,
+    `  encoded=$(printf %s "$full" | jq -sRr @uri)`,
+    `  if curl -fsS -o /dev/null -H "PRIVATE-TOKEN: $${v.token}" "$CI_API_V4_URL/groups/$encoded"; then`,
+    '    echo "$full exists"; continue',
+    '  fi',
+    `  curl -fsS -o /dev/null -X POST -H "PRIVATE-TOKEN: $${v.token}" "$CI_API_V4_URL/groups" \\`,
+    '    --data-urlencode "name=$(jq -r .spec.profile.displayName "$f")" \\',
+    '    --data-urlencode "path=$path" \\',
+    '    --data-urlencode "description=$(jq -r \'.metadata.description // ""\' "$f")" \\',
+    `    --data-urlencode "parent_id=$${v.parentId}" --data-urlencode "visibility=private"`,
+    '  echo "$full created"',
+    'done',
   ].join('\n');
 }
 
@@ -137,7 +196,7 @@ export function claimsPipeline(kinds: readonly ClaimKind[]): string {
     layout: {
       stage: 'validate',
       interruptible: true,
-      script: [layoutCheckScript(kinds)],
+      script: [layoutCheckScript(kinds), groupCheckScript()],
     },
     'dry-run': {
       stage: 'validate',
@@ -145,10 +204,19 @@ export function claimsPipeline(kinds: readonly ClaimKind[]): string {
       needs: ['layout'],
       script: ['kubectl config use-context "$KUBE_CONTEXT"', kubectl(true)],
     },
-    apply: {
+    // Customer groups first: the namespaces claimed for them name them as owners.
+    groups: {
       stage: 'apply',
       rules: [{ if: '$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH' }],
       needs: ['dry-run'],
+      resource_group: 'platform-groups',
+      interruptible: false,
+      script: [groupCreateScript()],
+    },
+    apply: {
+      stage: 'apply',
+      rules: [{ if: '$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH' }],
+      needs: ['groups'],
       // One apply at a time, in merge order; a deployment is never cancelled half-way.
       resource_group: 'platform-claims',
       interruptible: false,
@@ -177,15 +245,18 @@ export function claimsReadme(kinds: readonly ClaimKind[]): string {
     '| Kind | Path | What it provides |',
     '| --- | --- | --- |',
     ...rows,
+    `| \`Group\` (\`backstage.io/v1alpha1\`, JSON) | \`${GROUPS_DIR}/<path>.json\` | a GitLab subgroup of the customers group, created by the pipeline |`,
     '',
     '## What happens to a merge request',
     '',
-    '1. `layout` checks that every file is at a claim path.',
+    '1. `layout` checks that every file is at a claim path, and that every group request is a Group',
+    '   entity for a subgroup of the customers group.',
     `2. \`dry-run\` sends every claim to the cluster with \`--dry-run=server\` through the GitLab agent \`${CLAIMS_AGENT.name}\`:`,
     '   the API server validates it against the platform API (schema, rules, admission policies), and the',
     '   pipeline may only create and update claim kinds, nothing else.',
     '3. A maintainer merges once the pipeline is green (the project allows nothing else).',
-    '4. On the default branch, `apply` applies every claim with server-side apply.',
+    '4. On the default branch, `groups` creates the GitLab subgroups requested under `groups/` that do',
+    '   not exist yet, then `apply` applies every claim with server-side apply.',
     '',
     'Deleting a file does not delete the resource: claims are deletion-protected; see the platform',
     "repository's README for how to retire one.",

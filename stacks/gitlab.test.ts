@@ -29,7 +29,7 @@ describe('the GitLab side', () => {
       );
 
     it('sends only inputs the official provider accepts, pinned to its version', () => {
-      expect(gitlab().length).toBe(15);
+      expect(gitlab().length).toBe(19);
       for (const e of gitlab()) {
         expect(
           checkInputs(
@@ -167,6 +167,26 @@ describe('the GitLab side', () => {
       expect(production.scaffolder.defaultEnvironment.secrets).toEqual({
         GITLAB_SCAFFOLDER_TOKEN: '${GITLAB_SCAFFOLDER_TOKEN}',
       });
+    });
+
+    it('lets only default-branch pipelines of the claims project create customer groups', () => {
+      const token = one(
+        'gitlab:index/groupAccessToken:GroupAccessToken',
+        'gitlab-claims-groups-token',
+      );
+      expect(inputs(token)).toMatchObject({ scopes: ['api'], accessLevel: 'owner' });
+      expect(token.dependsOn).toEqual(['gitlab:index/group:Group::gitlab-customers-group']);
+      const variables = byType('gitlab:index/projectVariable:ProjectVariable').map(inputs);
+      expect(variables.map((v) => v.key).sort()).toEqual([
+        'CUSTOMERS_GROUP_ID',
+        'CUSTOMERS_GROUP_PATH',
+        'CUSTOMER_GROUPS_TOKEN',
+      ]);
+      for (const v of variables) {
+        expect(v.protected, v.key).toBe(true);
+      }
+      const secret = variables.find((v) => v.key === 'CUSTOMER_GROUPS_TOKEN');
+      expect(secret).toMatchObject({ value: SECRET_MARKER, masked: true });
     });
 
     it('commits the generated pipeline, README and agent configuration to the claims project', () => {

@@ -120,8 +120,15 @@ export interface RunResult {
  * plan, as in `pulumi preview`, so that the plan shows where they go.
  */
 const COMPUTED_OUTPUTS: Readonly<Record<string, Record<string, unknown>>> = {
-  'gitlab:index/groupAccessToken:GroupAccessToken': { createdAt: UNKNOWN_MARKER },
-  'gitlab:index/projectAccessToken:ProjectAccessToken': { createdAt: UNKNOWN_MARKER },
+  'gitlab:index/groupAccessToken:GroupAccessToken': {
+    createdAt: UNKNOWN_MARKER,
+    token: UNKNOWN_MARKER,
+  },
+  'gitlab:index/projectAccessToken:ProjectAccessToken': {
+    createdAt: UNKNOWN_MARKER,
+    token: UNKNOWN_MARKER,
+  },
+  'gitlab:index/clusterAgentToken:ClusterAgentToken': { token: UNKNOWN_MARKER },
   'gitlab:index/clusterAgent:ClusterAgent': { agentId: UNKNOWN_MARKER },
 };
 

@@ -29,6 +29,9 @@ const SECRET_OUTPUTS: Readonly<Record<string, Record<string, unknown>>> = {
   'random:index/randomBytes:RandomBytes': { base64: CANARY, hex: 'ca11ab1e' },
   'random:index/randomPassword:RandomPassword': { result: CANARY, bcryptHash: CANARY },
   'gitlab:index/application:Application': { applicationId: 'client-id-1', secret: CANARY },
+  'gitlab:index/groupAccessToken:GroupAccessToken': { token: CANARY },
+  'gitlab:index/projectAccessToken:ProjectAccessToken': { token: CANARY },
+  'gitlab:index/clusterAgentToken:ClusterAgentToken': { token: CANARY },
 };
 
 /** Runs stacks/index.ts with Pulumi.dev.yaml (once per test file: Pulumi's runtime is global). */

@@ -1,6 +1,6 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
-import { agentConfig, CLAIMS_AGENT } from '../../charts/claims-repository';
+import { agentConfig, CLAIMS_AGENT, GROUP_JOB_VARIABLES } from '../../charts/claims-repository';
 import {
   Application,
   ClusterAgent,
@@ -11,6 +11,7 @@ import {
   GroupAccessToken,
   Project,
   ProjectAccessToken,
+  ProjectVariable,
   RepositoryFile,
   type AccessLevel,
   type ApplicationScope,
@@ -254,6 +255,42 @@ export class GitlabPlatform extends pulumi.ComponentResource {
       },
       { parent: this, provider },
     );
+
+    // Customer groups requested by merge request (the customer-group template) are created by the
+    // claims pipeline once merged: with a token of the customers group that only pipelines of the
+    // protected default branch receive. The portal holds no token that can create groups.
+    const groupsToken = new GroupAccessToken(
+      `${name}-claims-groups-token`,
+      {
+        group: customers.id,
+        name: 'platform-claims-groups',
+        description: 'Claims pipeline: creates reviewed customer groups',
+        scopes: ['api'],
+        // Creating subgroups takes the customers group's subgroup creation level (owner).
+        accessLevel: 'owner',
+        rotationConfiguration: { ...TOKEN_ROTATION },
+      },
+      { parent: this, provider },
+    );
+    const variables: Record<string, { value: pulumi.Input<string>; secret: boolean }> = {
+      [GROUP_JOB_VARIABLES.token]: { value: groupsToken.token, secret: true },
+      [GROUP_JOB_VARIABLES.parentId]: { value: customers.id, secret: false },
+      [GROUP_JOB_VARIABLES.parentPath]: { value: args.groups.customers, secret: false },
+    };
+    for (const [key, { value, secret }] of Object.entries(variables)) {
+      new ProjectVariable(
+        `${name}-claims-variable-${key.toLowerCase().replaceAll('_', '-')}`,
+        {
+          project: claims.id,
+          key,
+          value,
+          protected: true,
+          masked: secret,
+          raw: true,
+        },
+        { parent: this, provider },
+      );
+    }
 
     // The scaffolder opens merge requests on the claims project only: a project token whose bot
     // is a developer there (it can push branches and open merge requests, not merge them, since

@@ -289,3 +289,24 @@ export class ClusterAgentToken extends pulumi.CustomResource {
     );
   }
 }
+
+export interface ProjectVariableArgs {
+  /** Id or full path of the project. */
+  readonly project: In<string>;
+  readonly key: In<string>;
+  readonly value: In<string>;
+  readonly description?: In<string>;
+  /** Only pipelines of protected branches and tags receive it. */
+  readonly protected?: In<boolean>;
+  /** Hidden in job logs. */
+  readonly masked?: In<boolean>;
+  /** Not expanded (a `$` in the value stays a `$`). */
+  readonly raw?: In<boolean>;
+}
+
+/** `gitlab:index/projectVariable:ProjectVariable`: a CI/CD variable of a project. */
+export class ProjectVariable extends pulumi.CustomResource {
+  constructor(name: string, args: ProjectVariableArgs, opts?: pulumi.CustomResourceOptions) {
+    super('gitlab:index/projectVariable:ProjectVariable', name, { ...args }, pinned(opts));
+  }
+}
