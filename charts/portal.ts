@@ -5,7 +5,9 @@
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { stringify } from 'yaml';
+import { PlatformCatalog } from '../constructs/catalog/platform-catalog';
 import { requestedScopes } from '../constructs/templates/claims';
+import { versions } from '../infra/versions';
 import { PlatformTemplates } from '../constructs/templates/platform-templates';
 import type { SoftwareTemplate } from '../constructs/templates/template';
 import type { PlatformCharts } from './platform';
@@ -19,6 +21,7 @@ export const PORTAL_DIRS = [TEMPLATES_DIR, CATALOG_DIR] as const;
 
 export class PortalChart extends Chart {
   public readonly templates: PlatformTemplates;
+  public readonly catalog: PlatformCatalog;
 
   constructor(scope: Construct, id: string, charts: PlatformCharts) {
     super(scope, id, { disableResourceNameHashes: true });
@@ -41,6 +44,42 @@ export class PortalChart extends Chart {
         maxNameLength: database.api.maxNameLength,
       },
     });
+    this.catalog = new PlatformCatalog(this, 'Catalog', {
+      apis: [
+        {
+          name: 'team-namespace',
+          title: `${teamNamespace.api.kind} API`,
+          description:
+            'Namespaces for teams, served by Crossplane (XRD and composition in dist/platform/).',
+          apiVersion: teamNamespace.api.apiVersion,
+          kind: teamNamespace.api.kind,
+          schema: teamNamespace.api.schema,
+          providedBy: 'crossplane',
+          template: this.templates.teamNamespace.name,
+        },
+        {
+          name: 'postgres-database',
+          title: `${database.api.kind} API`,
+          description:
+            'PostgreSQL databases in team namespaces, served by Kro (RGD in dist/platform/).',
+          apiVersion: database.api.apiVersion,
+          kind: database.api.kind,
+          schema: {
+            type: 'object',
+            properties: { spec: database.api.specSchema },
+          },
+          providedBy: 'kro',
+          template: this.templates.database.name,
+        },
+      ],
+      templates: this.templates.all.map((t) => t.name),
+      versions: {
+        crossplane: versions.crossplane.chart,
+        kro: versions.kro.chart,
+        cloudnativePg: versions.cloudnativePg.operator,
+        backstage: versions.backstage.chart,
+      },
+    });
   }
 }
 
@@ -58,9 +97,20 @@ export function templateFiles(template: SoftwareTemplate): Record<string, string
   return files;
 }
 
+const documents = (objects: readonly { toJson(): unknown }[]): string =>
+  objects.map((o) => yamlDocument(o.toJson())).join('---\n');
+
 /** Every file of the portal's part of dist/, by path relative to dist/. */
 export function portalFiles(portal: PortalChart): Record<string, string> {
-  return Object.assign({}, ...portal.templates.all.map(templateFiles)) as Record<string, string>;
+  const { catalog } = portal;
+  return Object.assign(
+    {
+      [`${CATALOG_DIR}/all.yaml`]: documents([catalog.root]),
+      [`${CATALOG_DIR}/platform.yaml`]: documents(catalog.entities),
+      [`${CATALOG_DIR}/templates.yaml`]: documents([catalog.templatesLocation]),
+    },
+    ...portal.templates.all.map(templateFiles),
+  ) as Record<string, string>;
 }
 
 /** The GitLab scopes the templates ask the user's sign-in for (the OAuth app must allow them). */
