@@ -34,6 +34,7 @@ export class PortalChart extends Chart {
         namespaced: false,
         specSchema: teamNamespace.api.specSchema,
         maxNameLength: teamNamespace.api.maxNameLength,
+        namePattern: teamNamespace.api.namePattern,
       },
       database: {
         apiVersion: database.api.apiVersion,
@@ -42,6 +43,7 @@ export class PortalChart extends Chart {
         namespaced: true,
         specSchema: database.api.specSchema,
         maxNameLength: database.api.maxNameLength,
+        namePattern: database.api.namePattern,
       },
     });
     this.catalog = new PlatformCatalog(this, 'Catalog', {

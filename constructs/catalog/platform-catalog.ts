@@ -163,13 +163,9 @@ export class PlatformCatalog extends Construct {
           description: api.description,
           ...(api.template !== undefined
             ? {
-                links: [
-                  {
-                    url: `/create/templates/default/${api.template}`,
-                    title: 'Request one',
-                    icon: 'add',
-                  },
-                ],
+                annotations: {
+                  'platform.example.org/template': `template:default/${api.template}`,
+                },
               }
             : {}),
         },

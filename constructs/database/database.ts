@@ -6,7 +6,13 @@ import {
   ResourceGraphDefinitionSpecSchemaScope,
 } from '../imports/kro-kro.run';
 import { openApiSchema, simpleSchema } from '../kro/simple-schema';
-import { isDnsLabel, isDnsSubdomain, KIND_PATTERN, nameBudget } from '../names';
+import {
+  DNS1035_LABEL_PATTERN,
+  isDnsLabel,
+  isDnsSubdomain,
+  KIND_PATTERN,
+  nameBudget,
+} from '../names';
 import type { OpenApiSchema } from '../openapi';
 import { MANAGE_VERBS, rulesFor, type TypeRef } from '../rbac';
 import { PropsChecker } from '../validation';
@@ -100,6 +106,8 @@ export class DatabaseApi extends Construct {
   public readonly specSchema: OpenApiSchema;
   /** The longest instance name for which every derived object name is a valid DNS label. */
   public readonly maxNameLength: number;
+  /** Instance names: the Service is named after the instance, so a DNS-1035 label. */
+  public readonly namePattern = DNS1035_LABEL_PATTERN;
   /** The kinds the graph creates (and Kro is granted). */
   public readonly managedTypes: readonly TypeRef[];
   public readonly rgd: ResourceGraphDefinition;

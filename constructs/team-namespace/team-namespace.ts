@@ -9,7 +9,12 @@ import {
   CompositeResourceDefinitionV2,
   CompositeResourceDefinitionV2SpecScope,
 } from '../imports/crossplane-xrd-apiextensions.crossplane.io';
-import { DNS1123_LABEL_MAX_LENGTH, isDnsLabel, isDnsSubdomain } from '../names';
+import {
+  DNS1123_LABEL_MAX_LENGTH,
+  DNS1123_LABEL_PATTERN,
+  isDnsLabel,
+  isDnsSubdomain,
+} from '../names';
 import { MANAGE_VERBS, rulesFor, type TypeRef } from '../rbac';
 import { PropsChecker } from '../validation';
 import { teamNamespaceKeys, teamNamespaceResources } from './composition';
@@ -110,6 +115,7 @@ export class TeamNamespaceApi extends Construct {
   public readonly specSchema: OpenApiSchema;
   /** The XR's name is the namespace's name: a DNS-1123 label. */
   public readonly maxNameLength = DNS1123_LABEL_MAX_LENGTH;
+  public readonly namePattern = DNS1123_LABEL_PATTERN;
   /** The kinds the composition creates (and Crossplane is granted). */
   public readonly composedTypes: readonly TypeRef[];
   public readonly xrd: CompositeResourceDefinitionV2;

@@ -89,6 +89,7 @@ export class CustomerGroupTemplate extends SoftwareTemplate {
               'Group path',
               'Path of the GitLab group under the customers group; also the name of its namespace.',
               Math.min(MAX_GROUP_PATH_LENGTH, ns.maxNameLength, DNS1123_LABEL_MAX_LENGTH),
+              ns.namePattern,
             ),
             displayName: {
               title: 'Group name',

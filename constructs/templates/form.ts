@@ -5,7 +5,7 @@
  * defaults, bounds, patterns, required fields, and the name rules of the objects the API derives
  * from the claim's name.
  */
-import { DNS1123_LABEL_PATTERN } from '../names';
+import { DNS1035_LABEL_PATTERN, DNS1123_LABEL_PATTERN } from '../names';
 import type { OpenApiSchema } from '../openapi';
 
 /** A JSON Schema property of a template form, with the scaffolder's `ui:*` hints. */
@@ -120,12 +120,18 @@ export function formField(
  * The name of a claim: a DNS-1123 label short enough that every name the API derives from it
  * (the claim's name plus the longest suffix it appends) is still a valid label.
  */
-export function nameField(title: string, description: string, maxLength: number): FormField {
+export function nameField(
+  title: string,
+  description: string,
+  maxLength: number,
+  pattern: string = DNS1123_LABEL_PATTERN,
+): FormField {
+  const start = pattern === DNS1035_LABEL_PATTERN ? 'a letter' : 'a letter or digit';
   return {
     title,
-    description: `${description} Lowercase letters, digits and '-', starting and ending with a letter or digit, at most ${maxLength} characters.`,
+    description: `${description} Lowercase letters, digits and '-', starting with ${start} and ending with a letter or digit, at most ${maxLength} characters.`,
     type: 'string',
-    pattern: DNS1123_LABEL_PATTERN,
+    pattern,
     minLength: 1,
     maxLength,
     'ui:autofocus': true,

@@ -26,6 +26,8 @@ export interface TargetApi extends ClaimKindRef {
   readonly specSchema: OpenApiSchema;
   /** The longest claim name for which every derived name is a valid DNS label. */
   readonly maxNameLength: number;
+  /** The pattern claim names must match (DNS-1123 or, when a Service is named after it, DNS-1035). */
+  readonly namePattern: string;
 }
 
 export interface PlatformTemplatesProps {
@@ -78,6 +80,7 @@ export class PlatformTemplates extends Construct {
               'Name',
               'Name of the namespace (and of the claim).',
               Math.min(ns.maxNameLength, DNS1123_LABEL_MAX_LENGTH),
+              ns.namePattern,
             ),
             owner: {
               title: 'Owner',
@@ -160,6 +163,7 @@ export class PlatformTemplates extends Construct {
               'Name',
               'Name of the database instance (its Service, Secret and volume are named after it).',
               db.maxNameLength,
+              db.namePattern,
             ),
             version: formField('version', specField(db, 'version'), {
               title: 'PostgreSQL version',
