@@ -11,7 +11,8 @@ import { claimsRepositoryFiles } from './claims-repository';
 import { buildPlatformCharts } from './platform';
 import { PortalChart, portalFiles, PORTAL_DIRS } from './portal';
 
-const app = new App();
+// The cdk8s CLI passes dist/platform (cdk8s.yaml) as CDK8S_OUTDIR; run directly, the same.
+const app = new App({ outdir: process.env.CDK8S_OUTDIR ?? path.join('dist', 'platform') });
 const charts = buildPlatformCharts(app);
 app.synth();
 
