@@ -1,10 +1,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { loadConfigSchema, type ConfigSchema } from '@backstage/config-loader';
 import { parse } from 'yaml';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { APP_CONFIG_LAYERS, stackConfigLayer, STACK_CONFIG_LAYER } from '../infra/backstage';
 import {
   loadConfigLayers,
   referencedEnv,
+  substitute,
   validateBackstageConfig,
 } from '../testing/backstage-config';
 
@@ -25,8 +28,80 @@ const ENV: Record<string, string> = {
   GITLAB_CUSTOMERS_GROUP_ENTITY: 'customers',
   GITLAB_TOKEN: 'glpat-test',
   GITLAB_SCAFFOLDER_TOKEN: 'glpat-test-scaffolder',
+  BACKEND_EXTERNAL_ACCESS_TOKEN: 'test-external-access-token',
+  PORTAL_COMMIT_EMAIL: 'portal@backstage.example.com',
 };
-const LAYERS = ['app-config.yaml', 'app-config.production.yaml'];
+const LAYERS = [...APP_CONFIG_LAYERS];
+
+/** The stack's generated layer, without a bucket (local TechDocs) and with one (S3). */
+const STACK_LAYERS = {
+  local: stackConfigLayer({
+    techdocs: { volumeSize: '5Gi' },
+    adminGroups: ['group:default/platform-team'],
+  }),
+  s3: stackConfigLayer({
+    techdocs: {
+      volumeSize: '5Gi',
+      bucket: {
+        name: 'acme-techdocs',
+        region: 'eu-west-1',
+        endpoint: 'https://minio.example.com',
+        credentialsSecret: 'techdocs-s3',
+      },
+    },
+    adminGroups: ['group:default/platform-team'],
+  }),
+};
+const S3_ENV = { TECHDOCS_ACCESS_KEY_ID: 'test-key-id', TECHDOCS_SECRET_ACCESS_KEY: 'test-key' };
+
+/** The backend package the portal image is built from: its dependencies are the plugins. */
+const BACKEND_PACKAGE = path.join(__dirname, 'backend', 'package.json');
+
+describe("the portal configuration, through Backstage's own config loader", () => {
+  let schema: ConfigSchema;
+  beforeAll(async () => {
+    const { dependencies } = JSON.parse(fs.readFileSync(BACKEND_PACKAGE, 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
+    schema = await loadConfigSchema({
+      dependencies: Object.keys(dependencies),
+      packagePaths: [BACKEND_PACKAGE],
+      // Unknown keys are errors, as with `backstage-cli config:check --strict`.
+      noUndeclaredProperties: true,
+    });
+  }, 60_000);
+
+  const appConfigs = (stack: Record<string, unknown>, env: Record<string, string>) => [
+    ...LAYERS.map((file) => ({
+      context: file,
+      data: substitute(parse(fs.readFileSync(path.join(__dirname, file), 'utf8')), env) as any,
+    })),
+    { context: STACK_CONFIG_LAYER, data: substitute(stack, env) as any },
+  ];
+
+  it.each(Object.keys(STACK_LAYERS))(
+    'loads every layer cleanly with the stack layer for %s TechDocs',
+    (variant) => {
+      const env = { ...ENV, ...S3_ENV };
+      expect(() =>
+        schema.process(appConfigs(STACK_LAYERS[variant as keyof typeof STACK_LAYERS], env)),
+      ).not.toThrow();
+    },
+  );
+
+  it('rejects unknown keys and wrong types with the key named', () => {
+    const configs = appConfigs(STACK_LAYERS.local, ENV);
+    const typo = structuredClone(configs);
+    typo[1].data.techdoc = { builder: 'local' };
+    expect(() => schema.process(typo)).toThrow(/techdoc/);
+    const wrongType = structuredClone(configs);
+    wrongType[1].data.kubernetes.serviceLocatorMethod.type = 'everywhere';
+    expect(() => schema.process(wrongType)).toThrow(/serviceLocatorMethod/);
+    const policy = structuredClone(configs);
+    policy[2].data.platform.permissions.adminGroups = ['platform-team'];
+    expect(() => schema.process(policy)).toThrow(/adminGroups/);
+  });
+});
 
 describe('the portal configuration', () => {
   const config = loadConfigLayers(LAYERS, ENV) as any;
@@ -110,5 +185,23 @@ describe('the portal configuration', () => {
       ).toEqual([]);
     }
     expect(referencedEnv('app-config.production.yaml')).toEqual(Object.keys(ENV).sort());
+  });
+
+  it('enables no guest sign-in and no dangerous option in production, in any layer the cluster reads', () => {
+    for (const text of [
+      fs.readFileSync(path.join(__dirname, 'app-config.production.yaml'), 'utf8'),
+      JSON.stringify(STACK_LAYERS),
+    ]) {
+      expect(text).not.toMatch(/dangerously|guest/i);
+    }
+    expect(config.permission).toEqual({ enabled: true });
+    expect(config.backend.reading.allow).toEqual([{ host: 'gitlab.example.com' }]);
+    expect(config.backend.auth.externalAccess).toEqual([
+      {
+        type: 'static',
+        options: { token: ENV.BACKEND_EXTERNAL_ACCESS_TOKEN, subject: 'platform-ci' },
+        accessRestrictions: [{ plugin: 'catalog' }, { plugin: 'techdocs' }],
+      },
+    ]);
   });
 });

@@ -140,6 +140,30 @@ export const configSchema = z.object({
     .string()
     .refine((v) => isDnsSubdomain(v), { error: 'the name of a Secret in the portal namespace' })
     .optional(),
+  techdocsBucket: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
+      error: 'an S3 bucket name such as "acme-techdocs"',
+    })
+    .optional(),
+  techdocsRegion: z
+    .string()
+    .regex(/^[a-z0-9-]{2,32}$/, { error: 'a region name such as "eu-west-1"' })
+    .default('us-east-1'),
+  techdocsEndpoint: z
+    .string()
+    .regex(/^https:\/\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]{1,5})?$/, {
+      error: 'an https URL of an S3-compatible endpoint, such as "https://minio.example.com"',
+    })
+    .optional(),
+  techdocsCredentialsSecret: z
+    .string()
+    .refine((v) => isDnsSubdomain(v), { error: 'the name of a Secret in the portal namespace' })
+    .optional(),
+  techdocsVolumeSize: z
+    .string()
+    .regex(/^[1-9][0-9]{0,4}Gi$/, { error: 'a size in Gi such as "5Gi"' })
+    .default('5Gi'),
   crossplaneChartVersion: chartVersion(versions.crossplane.chart),
   kroChartVersion: chartVersion(versions.kro.chart),
   cloudnativePgChartVersion: chartVersion(versions.cloudnativePg.chart),

@@ -145,6 +145,11 @@ export function parseConfig(raw: Readonly<Record<string, string | undefined>>): 
       }
     }
   }
+  if (parsed.techdocsBucket !== undefined && parsed.techdocsCredentialsSecret === undefined) {
+    problems.push(
+      `${PROJECT}:techdocsCredentialsSecret is required when techdocsBucket is set (a Secret with TECHDOCS_ACCESS_KEY_ID and TECHDOCS_SECRET_ACCESS_KEY)`,
+    );
+  }
   if (problems.length > 0) {
     throw new ConfigError(problems);
   }

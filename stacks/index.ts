@@ -8,7 +8,7 @@ import { claimsRepositoryFiles } from '../charts/claims-repository';
 import { buildPlatformCharts } from '../charts/platform';
 import { PortalChart, templateScopes } from '../charts/portal';
 import type { ApplicationScope } from '../infra/gitlab/resources';
-import { Backstage } from '../infra/backstage';
+import { Backstage, orgEntityName } from '../infra/backstage';
 import { signInScopes } from '../infra/backstage-config';
 import { GitlabPlatform } from '../infra/gitlab/gitlab';
 import { GitlabAgent } from '../infra/gitlab-agent';
@@ -195,6 +195,25 @@ const backstage =
           scaffolderTokenSecretName: gitlab.scaffolderTokenSecretName,
           tokensCreatedAt: gitlab.tokensCreatedAt,
         },
+        techdocs: {
+          ...(config.techdocsBucket !== undefined
+            ? {
+                bucket: {
+                  name: config.techdocsBucket,
+                  region: config.techdocsRegion,
+                  ...(config.techdocsEndpoint !== undefined
+                    ? { endpoint: config.techdocsEndpoint }
+                    : {}),
+                  credentialsSecret: config.techdocsCredentialsSecret!,
+                },
+              }
+            : {}),
+          volumeSize: config.techdocsVolumeSize,
+        },
+        // The platform team's Group, as the GitLab org provider names it.
+        adminGroups: [
+          `group:default/${orgEntityName(config.gitlabPlatformGroup, config.gitlabPlatformTeamGroup)}`,
+        ],
         dependsOn: [portalDatabase, gitlab],
       })
     : undefined;

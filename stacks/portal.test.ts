@@ -1,7 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { App } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
-import { BACKSTAGE_CONFIG_DIR } from '../infra/backstage-config';
+import { buildPlatformCharts } from '../charts/platform';
+import { parse } from 'yaml';
+import { BACKSTAGE_CONFIG_DIR, readConfigLayer } from '../infra/backstage-config';
 import { versions } from '../infra/versions';
 import { referencedEnv } from '../testing/backstage-config';
 import { useDevStack } from '../testing/dev-stack';
@@ -91,13 +94,31 @@ describe('the portal and its database', () => {
       }
     });
 
-    it('mounts the config layers in order from ConfigMaps holding the files of backstage-config/', () => {
+    it('mounts the config layers in order from ConfigMaps: the files of backstage-config/, then the stack layer', () => {
       const layers = release().values.backstage.extraAppConfig;
       expect(layers.map((l: any) => l.filename)).toEqual([
         'app-config.yaml',
         'app-config.production.yaml',
+        'app-config.stack.yaml',
       ]);
-      for (const { filename, configMapRef } of layers) {
+      const stackLayer = byType('kubernetes:core/v1:ConfigMap').find(
+        (e) => inputs(e).metadata.name === layers[2].configMapRef,
+      )!;
+      // The dev stack has no TechDocs bucket: the portal builds and stores docs on its volume.
+      expect(parse(inputs(stackLayer).data['app-config.stack.yaml'])).toEqual({
+        techdocs: {
+          builder: 'local',
+          generator: { runIn: 'local' },
+          publisher: { type: 'local', local: { publishDirectory: '/techdocs' } },
+        },
+        platform: { permissions: { adminGroups: ['group:default/platform-team'] } },
+      });
+      const volumes = release().values.backstage.extraVolumes;
+      expect(volumes).toContainEqual({
+        name: 'techdocs',
+        persistentVolumeClaim: { claimName: 'portal-techdocs' },
+      });
+      for (const { filename, configMapRef } of layers.slice(0, 2)) {
         // The chart names a pod volume after the ConfigMap.
         expect(configMapRef).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
         const cm = byType('kubernetes:core/v1:ConfigMap').find(
@@ -127,6 +148,7 @@ describe('the portal and its database', () => {
         'AUTH_GITLAB_CLIENT_ID',
         'AUTH_GITLAB_CLIENT_SECRET',
         'GITLAB_TOKEN',
+        'BACKEND_EXTERNAL_ACCESS_TOKEN',
         'GITLAB_SCAFFOLDER_TOKEN',
       ]);
       expect(Object.keys(env).filter((k) => /PASSWORD|TOKEN|SECRET/.test(k))).toEqual([]);
@@ -162,6 +184,23 @@ describe('the portal and its database', () => {
           'platform.example.org/teamnamespaces',
         ].sort(),
       );
+      // Every custom resource the production layer shows is a kind the stack applies and the
+      // role can read.
+      const production = readConfigLayer('app-config.production.yaml') as any;
+      const [cluster] = production.kubernetes.clusterLocatorMethods[0].clusters;
+      const charts = buildPlatformCharts(new App());
+      const applied = new Set(
+        [charts.teamNamespace.api, charts.database.api].map(
+          (a) => `${a.group}/${a.version}/${a.plural}`,
+        ),
+      );
+      for (const cr of cluster.customResources) {
+        expect(granted, cr.plural).toContain(`${cr.group}/${cr.plural}`);
+        if (cr.group !== 'apiextensions.crossplane.io') {
+          expect(applied, cr.plural).toContain(`${cr.group}/${cr.apiVersion}/${cr.plural}`);
+        }
+      }
+      expect(cluster.customResources).toHaveLength(applied.size + 1);
       for (const rule of role.rules) {
         expect(rule.verbs).toEqual(['get', 'list', 'watch']);
       }

@@ -14,7 +14,7 @@ const SCHEMA_DIR = path.join(SHARED_SCHEMAS, 'backstage', 'config-schemas');
 
 type Json = Record<string, unknown>;
 
-function substitute(value: unknown, env: Readonly<Record<string, string>>): unknown {
+export function substitute(value: unknown, env: Readonly<Record<string, string>>): unknown {
   if (typeof value === 'string') {
     return value.replace(/\$\{([A-Z_][A-Z0-9_]*)\}/g, (_, name: string) => {
       if (!(name in env)) {
