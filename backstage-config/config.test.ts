@@ -89,6 +89,17 @@ describe("the portal configuration, through Backstage's own config loader", () =
     },
   );
 
+  it('loads the local-development layer cleanly, the only one with guest sign-in', () => {
+    const env = { PORTAL_DB_PORT: '5432', PORTAL_DB_USER: 'postgres', PORTAL_DB_PASSWORD: 'test' };
+    expect(referencedEnv('app-config.local.yaml')).toEqual(Object.keys(env).sort());
+    const local = ['app-config.yaml', 'app-config.local.yaml'].map((file) => ({
+      context: file,
+      data: substitute(parse(fs.readFileSync(path.join(__dirname, file), 'utf8')), env) as any,
+    }));
+    expect(() => schema.process(local)).not.toThrow();
+    expect(local[1].data.auth).toEqual({ environment: 'development', providers: { guest: {} } });
+  });
+
   it('rejects unknown keys and wrong types with the key named', () => {
     const configs = appConfigs(STACK_LAYERS.local, ENV);
     const typo = structuredClone(configs);
@@ -178,7 +189,7 @@ describe('the portal configuration', () => {
       }
       return found;
     };
-    for (const file of LAYERS) {
+    for (const file of [...LAYERS, 'app-config.local.yaml']) {
       expect(
         visit(parse(fs.readFileSync(path.join(__dirname, file), 'utf8')), file, []),
         file,
