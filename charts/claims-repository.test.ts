@@ -16,6 +16,7 @@ import {
   layoutCheckScript,
   type ClaimKind,
 } from './claims-repository';
+import { checkGitlabCi } from '../testing/gitlab-ci';
 import { buildPlatformCharts, type PlatformCharts } from './platform';
 
 let charts: PlatformCharts;
@@ -124,6 +125,8 @@ describe('the claims repository', () => {
   });
 
   it('validates on merge requests and applies on the default branch, through the agent', () => {
+    const check = checkGitlabCi(claimsPipeline(kinds));
+    expect(check.ok, check.output).toBe(true);
     const pipeline = parse(claimsPipeline(kinds));
     expect(pipeline.stages).toEqual(['validate', 'apply']);
     expect(Object.keys(pipeline).filter((k) => pipeline[k].stage !== undefined)).toEqual([

@@ -9,6 +9,7 @@ import { parse, parseAllDocuments } from 'yaml';
 import { isDns1035Label, isDnsLabel } from '../constructs/names';
 import type { SoftwareTemplate, TemplateStep } from '../constructs/templates/template';
 import { evalCel } from '../testing/cel';
+import { checkGitlabCi } from '../testing/gitlab-ci';
 import { validateEntity } from '../testing/catalog';
 import { renderSkeleton, writeFiles } from '../testing/scaffolder';
 import { objectSchema, validateAgainstSchema } from '../testing/schemas';
@@ -392,6 +393,8 @@ describe('the templates rendered by Backstage fetch:template', () => {
     expect(mkdocs.site_name).toBe('invoice-api');
     expect(mkdocs.plugins).toContain('techdocs-core');
     expect(out['docs/index.md']).toMatch(/^# invoice-api\n/);
+    const check = checkGitlabCi(out['.gitlab-ci.yml']);
+    expect(check.ok, check.output).toBe(true);
     const ci = parse(out['.gitlab-ci.yml']);
     expect(ci.stages).toEqual(['test', 'build', 'docs']);
     const jobs = Object.entries(ci).filter(([, v]) => (v as any)?.script !== undefined);

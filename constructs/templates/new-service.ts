@@ -91,12 +91,13 @@ function gitlabCi(): string {
         ].join(' '),
       ],
     },
-    // TechDocs are built here, not in the portal (no Docker-in-Docker there), and published to
-    // the portal's storage; TECHDOCS_* variables are set on the group by the platform team.
+    // With a TechDocs bucket (TECHDOCS_S3_BUCKET_NAME and AWS_* credentials set on the group by
+    // the platform team), docs are built here and published to it; without one, the portal
+    // builds them itself.
     techdocs: {
       stage: 'docs',
       image: SKELETON_TOOLS.nodeImage,
-      rules: [{ if: '$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH' }],
+      rules: [{ if: '$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH && $TECHDOCS_S3_BUCKET_NAME' }],
       script: [
         'apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null',
         'python3 -m venv /tmp/mkdocs',
