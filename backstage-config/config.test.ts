@@ -4,6 +4,7 @@ import { loadConfigSchema, type ConfigSchema } from '@backstage/config-loader';
 import { parse } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { APP_CONFIG_LAYERS, stackConfigLayer, STACK_CONFIG_LAYER } from '../infra/backstage';
+import { versions } from '../infra/versions';
 import {
   loadConfigLayers,
   referencedEnv,
@@ -214,5 +215,23 @@ describe('the portal configuration', () => {
         accessRestrictions: [{ plugin: 'catalog' }, { plugin: 'techdocs' }],
       },
     ]);
+  });
+});
+
+describe('the README', () => {
+  it('lists every package of the portal image with its pinned version', () => {
+    const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('### Portal image'));
+    const { dependencies } = JSON.parse(fs.readFileSync(BACKEND_PACKAGE, 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
+    for (const [name, version] of [
+      ...Object.entries(dependencies),
+      ...Object.entries(versions.portalFrontendPlugins),
+    ]) {
+      expect(section, name).toMatch(
+        new RegExp(`\\| \`${name}\` +\\| ${version.replaceAll('.', '\\.')} +\\|`),
+      );
+    }
   });
 });

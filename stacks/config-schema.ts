@@ -103,12 +103,14 @@ export const configSchema = z.object({
     .string({ error: 'an image repository such as "ghcr.io/acme/platform-portal"' })
     .regex(/^[a-z0-9.-]+(:[0-9]+)?(\/[a-z0-9._-]+)+$/, {
       error: 'an image repository without tag, such as "ghcr.io/acme/platform-portal"',
-    }),
+    })
+    .default(versions.backstage.image.repository),
   backstageImageTag: z
     .string({ error: imageTag })
     .regex(/^((?!latest$)[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|sha256:[a-f0-9]{64})$/, {
       error: imageTag,
-    }),
+    })
+    .default(versions.backstage.image.tag),
   databaseInstances: z.coerce
     .number({ error: 'an integer from 1 to 9' })
     .int({ error: 'an integer from 1 to 9' })

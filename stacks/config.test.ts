@@ -80,7 +80,6 @@ describe('stack configuration', () => {
       'platform:storageClassName: "fast_ssd" is not allowed; expected the name of a StorageClass',
       'platform:gitlabUrl: "https://gitlab.example.com/" is not allowed; expected an https URL without path or trailing slash, such as "https://gitlab.example.com"',
       'platform:gitlabCustomersGroup: "Acme/Customers" is not allowed; expected a GitLab group path of lowercase DNS-label segments, such as "acme/platform"',
-      'platform:backstageImageRepository is required; expected an image repository such as "ghcr.io/acme/platform-portal"',
       'platform:backstageImageTag: "latest" is not allowed; expected an exact image tag (not "latest") or a sha256 digest, such as "1.2.3"',
       'platform:databaseInstances: "three" is not allowed; expected an integer from 1 to 9',
       'platform:databaseStorageSize: "10GB" is not allowed; expected a size in Gi such as "10Gi"',
@@ -93,8 +92,6 @@ describe('stack configuration', () => {
   it('requires the keys without defaults', () => {
     expect(problems({})).toEqual([
       'platform:baseDomain is required; expected a DNS name such as "idp.example.com"',
-      'platform:backstageImageRepository is required; expected an image repository such as "ghcr.io/acme/platform-portal"',
-      'platform:backstageImageTag is required; expected an exact image tag (not "latest") or a sha256 digest, such as "1.2.3"',
     ]);
   });
 
