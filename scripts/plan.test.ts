@@ -60,7 +60,7 @@ describe.concurrent('npm run plan', { timeout: 60_000 }, () => {
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('platform:baseDomain: "Not_A_Domain" is not allowed');
     expect(run.stderr).toContain('platform:gitlabUrl: "http://gitlab.example.com/" is not allowed');
-    expect(run.stderr).toContain('platform:backstageImageTag is required');
+    expect(run.stderr.split('\n').filter((l) => l.startsWith('  - '))).toHaveLength(2);
     expect(run.stderr).not.toMatch(/\n\s+at /);
     expect(fs.existsSync(run.out)).toBe(false);
   });

@@ -186,6 +186,22 @@ describe('stack configuration', () => {
     ]);
   });
 
+  it('needs credentials for a TechDocs bucket, and a volume size otherwise', () => {
+    expect(problems({ ...minimal, techdocsBucket: 'acme-docs' })).toEqual([
+      'platform:techdocsCredentialsSecret is required when techdocsBucket is set (a Secret with TECHDOCS_ACCESS_KEY_ID and TECHDOCS_SECRET_ACCESS_KEY)',
+    ]);
+    expect(problems({ ...minimal, techdocsBucket: 'Acme_Docs', techdocsVolumeSize: '5G' })).toEqual(
+      [
+        'platform:techdocsBucket: "Acme_Docs" is not allowed; expected an S3 bucket name such as "acme-techdocs"',
+        'platform:techdocsVolumeSize: "5G" is not allowed; expected a size in Gi such as "5Gi"',
+      ],
+    );
+    expect(
+      parseConfig({ ...minimal, techdocsBucket: 'acme-docs', techdocsCredentialsSecret: 'docs-s3' })
+        .techdocsBucket,
+    ).toBe('acme-docs');
+  });
+
   it('declares exactly these keys in Pulumi.yaml, with the same defaults', () => {
     const project = parse(fs.readFileSync(path.join(root, 'Pulumi.yaml'), 'utf8')) as {
       name: string;
