@@ -218,7 +218,11 @@ describe('the portal configuration', () => {
           { plugin: 'techdocs' },
           {
             plugin: 'scaffolder',
-            permission: ['scaffolder.template.dry-run', 'scaffolder.task.create'],
+            permission: [
+              'scaffolder.template.dry-run',
+              'scaffolder.task.create',
+              'scaffolder.action.execute',
+            ],
           },
           { plugin: 'kubernetes', permission: ['kubernetes.clusters.read'] },
         ],

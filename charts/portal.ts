@@ -110,6 +110,9 @@ export function portalFiles(portal: PortalChart): Record<string, string> {
       [`${CATALOG_DIR}/all.yaml`]: documents([catalog.root]),
       [`${CATALOG_DIR}/platform.yaml`]: documents(catalog.entities),
       [`${CATALOG_DIR}/templates.yaml`]: documents([catalog.templatesLocation]),
+      ...Object.fromEntries(
+        Object.entries(catalog.docs).map(([file, content]) => [`${CATALOG_DIR}/${file}`, content]),
+      ),
     },
     ...portal.templates.all.map(templateFiles),
   ) as Record<string, string>;

@@ -75,6 +75,8 @@ export class PlatformCatalog extends Construct {
   public readonly templatesLocation: ApiObject;
   /** The root Location (dist/catalog/all.yaml) that backstage-config/ registers. */
   public readonly root: ApiObject;
+  /** The System's TechDocs (mkdocs.yml and docs/, beside the catalog files), by path. */
+  public readonly docs: Readonly<Record<string, string>>;
 
   constructor(scope: Construct, id: string, props: PlatformCatalogProps) {
     super(scope, id);
@@ -96,6 +98,8 @@ export class PlatformCatalog extends Construct {
         title: 'Internal developer platform',
         description:
           'Self-service for teams: namespaces and databases by merge request, new services from templates.',
+        // Its TechDocs are the mkdocs.yml and docs/ beside this file.
+        annotations: { 'backstage.io/techdocs-ref': 'dir:.' },
       },
       { owner },
     );
@@ -179,6 +183,34 @@ export class PlatformCatalog extends Construct {
       );
     }
     this.entities = entities;
+    this.docs = {
+      'mkdocs.yml': stringify({
+        site_name: 'Internal developer platform',
+        nav: [{ Home: 'index.md' }],
+        plugins: ['techdocs-core'],
+      }),
+      'docs/index.md': [
+        '# Internal developer platform',
+        '',
+        'Teams request what they need with the software templates of the portal. Each request is a',
+        'merge request on the claims repository: its pipeline checks the claim against the platform',
+        'API, a maintainer merges it, and the pipeline applies it to the cluster.',
+        '',
+        '## Platform APIs',
+        '',
+        '| API | Kind | Requested with |',
+        '| --- | --- | --- |',
+        ...props.apis.map(
+          (a) =>
+            `| ${a.title} | \`${a.kind}\` (\`${a.apiVersion}\`) | ${a.template !== undefined ? `the \`${a.template}\` template` : 'a claim'} |`,
+        ),
+        '',
+        '## Templates',
+        '',
+        ...props.templates.map((t) => `- \`${t}\``),
+        '',
+      ].join('\n'),
+    };
 
     const location = (name: string, description: string, targets: string[]): ApiObject =>
       new Entity(
