@@ -270,7 +270,11 @@ describe('npm run portal with a broken configuration', () => {
         timeout: 60_000,
       },
     );
-    return { ...run, ms: Date.now() - t0, firstLines: `${run.stderr.toString()}${run.stdout.toString()}`.slice(0, 800) };
+    return {
+      ...run,
+      ms: Date.now() - t0,
+      firstLines: `${run.stderr.toString()}${run.stdout.toString()}`.slice(0, 800),
+    };
   };
 
   it("exits at once with Backstage's own error for an unknown key", () => {
