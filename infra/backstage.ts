@@ -75,7 +75,14 @@ export function stackConfigLayer(o: {
   };
 }
 const BACKEND_PORT = 7007;
-const INSTALL_DIR = '/app';
+/**
+ * Where the portal image keeps the backend package (backstage-config/backend/Dockerfile): the
+ * chart mounts the config layers there and starts the backend from there, so the catalog location
+ * `../../dist/catalog/all.yaml` is the image's /app/dist.
+ */
+const INSTALL_DIR = '/app/backstage-config/backend';
+/** The image's entry point (the chart's default is `node packages/backend`). */
+const BACKEND_COMMAND = ['node', '--require', 'tsx/cjs', 'src/index.ts'];
 
 /** The kinds the Kubernetes plugin reads by default, as `group/resource` (core group: ''). */
 export const KUBERNETES_PLUGIN_CORE_RESOURCES: readonly GroupResource[] = [
@@ -310,6 +317,7 @@ export class Backstage extends pulumi.ComponentResource {
         },
         command: ['node', 'packages/backend'],
         installDir: INSTALL_DIR,
+        command: BACKEND_COMMAND,
         containerPorts: { backend: BACKEND_PORT },
         extraAppConfig: layerFiles.map(([file], i) => ({
           filename: file,

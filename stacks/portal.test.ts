@@ -94,6 +94,20 @@ describe('the portal and its database', () => {
       }
     });
 
+    it('starts the backend the way the portal image is built to run', () => {
+      const dockerfile = fs.readFileSync('backstage-config/backend/Dockerfile', 'utf8');
+      const workdirs = [...dockerfile.matchAll(/^WORKDIR (.+)$/gm)].map((m) => m[1]);
+      const cmd = JSON.parse(/^CMD (.+)$/m.exec(dockerfile)![1]) as string[];
+      const b = release().values.backstage;
+      expect(b.installDir).toBe(workdirs[workdirs.length - 1]);
+      expect(b.command).toEqual(cmd.slice(0, cmd.indexOf('--config')));
+      // The catalog location, relative to the backend's directory, is dist/ in the image.
+      expect(dockerfile).toContain('COPY dist/catalog/ dist/catalog/');
+      expect(path.posix.join(b.installDir, '../../dist/catalog/all.yaml')).toBe(
+        '/app/dist/catalog/all.yaml',
+      );
+    });
+
     it('mounts the config layers in order from ConfigMaps: the files of backstage-config/, then the stack layer', () => {
       const layers = release().values.backstage.extraAppConfig;
       expect(layers.map((l: any) => l.filename)).toEqual([
