@@ -315,7 +315,6 @@ export class Backstage extends pulumi.ComponentResource {
           tag: args.imageTag,
           pullPolicy: 'IfNotPresent',
         },
-        command: ['node', 'packages/backend'],
         installDir: INSTALL_DIR,
         command: BACKEND_COMMAND,
         containerPorts: { backend: BACKEND_PORT },
