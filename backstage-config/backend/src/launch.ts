@@ -39,6 +39,16 @@ function linkPostgresLibraries(): void {
   }
   const file = path.join(root, 'native', 'pg-symlinks.json');
   if (!fs.existsSync(file)) return;
+  if (process.getuid?.() === 0) {
+    // As root, PostgreSQL runs as the `postgres` user, which must reach the binaries: let it
+    // traverse (not list) the folders above them, e.g. a checkout in a private temp folder.
+    for (let dir = path.join(root, 'native'); path.dirname(dir) !== dir; dir = path.dirname(dir)) {
+      const mode = fs.statSync(dir).mode;
+      if ((mode & 0o001) === 0) {
+        fs.chmodSync(dir, mode | 0o001);
+      }
+    }
+  }
   const links = JSON.parse(fs.readFileSync(file, 'utf8')) as { source: string; target: string }[];
   for (const { source, target } of links) {
     const link = path.join(root, target);
