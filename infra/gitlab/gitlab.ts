@@ -118,6 +118,25 @@ export class GitlabPlatform extends pulumi.ComponentResource {
       { parent: this },
     );
     const keep = { parent: this, provider, protect: true };
+    // A Secret in the portal's namespace with credentials the portal reads as env vars.
+    const portalSecret = (
+      id: string,
+      secretName: string,
+      stringData: Record<string, pulumi.Input<string>>,
+    ): k8s.core.v1.Secret =>
+      new k8s.core.v1.Secret(
+        id,
+        {
+          metadata: {
+            name: secretName,
+            namespace: args.portalNamespace,
+            labels: { 'app.kubernetes.io/part-of': 'platform' },
+          },
+          type: 'Opaque',
+          stringData,
+        },
+        { parent: this, provider: args.kubernetesProvider },
+      );
     const lastSegment = (path: string): string => path.split('/').pop() ?? path;
     const restricted = {
       visibilityLevel: 'private' as const,
@@ -308,18 +327,10 @@ export class GitlabPlatform extends pulumi.ComponentResource {
       },
       { parent: this, provider },
     );
-    const scaffolderSecret = new k8s.core.v1.Secret(
+    const scaffolderSecret = portalSecret(
       `${name}-portal-scaffolder-token`,
-      {
-        metadata: {
-          name: SCAFFOLDER_TOKEN_SECRET.name,
-          namespace: args.portalNamespace,
-          labels: { 'app.kubernetes.io/part-of': 'platform' },
-        },
-        type: 'Opaque',
-        stringData: { [SCAFFOLDER_TOKEN_SECRET.key]: scaffolderToken.token },
-      },
-      { parent: this, provider: args.kubernetesProvider },
+      SCAFFOLDER_TOKEN_SECRET.name,
+      { [SCAFFOLDER_TOKEN_SECRET.key]: scaffolderToken.token },
     );
 
     // Backstage reads GitLab with one token per host, for catalog discovery, org ingestion and
@@ -336,19 +347,9 @@ export class GitlabPlatform extends pulumi.ComponentResource {
       },
       { parent: this, provider },
     );
-    const tokenSecret = new k8s.core.v1.Secret(
-      `${name}-portal-read-token`,
-      {
-        metadata: {
-          name: READ_TOKEN_SECRET.name,
-          namespace: args.portalNamespace,
-          labels: { 'app.kubernetes.io/part-of': 'platform' },
-        },
-        type: 'Opaque',
-        stringData: { [READ_TOKEN_SECRET.key]: readToken.token },
-      },
-      { parent: this, provider: args.kubernetesProvider },
-    );
+    const tokenSecret = portalSecret(`${name}-portal-read-token`, READ_TOKEN_SECRET.name, {
+      [READ_TOKEN_SECRET.key]: readToken.token,
+    });
 
     const url = redirectUrl(args.backstageHost);
     const app = new Application(
@@ -361,22 +362,10 @@ export class GitlabPlatform extends pulumi.ComponentResource {
       },
       keep,
     );
-    const secret = new k8s.core.v1.Secret(
-      `${name}-oauth-client`,
-      {
-        metadata: {
-          name: OAUTH_SECRET.name,
-          namespace: args.portalNamespace,
-          labels: { 'app.kubernetes.io/part-of': 'platform' },
-        },
-        type: 'Opaque',
-        stringData: {
-          [OAUTH_SECRET.clientId]: app.applicationId,
-          [OAUTH_SECRET.clientSecret]: app.secret,
-        },
-      },
-      { parent: this, provider: args.kubernetesProvider },
-    );
+    const secret = portalSecret(`${name}-oauth-client`, OAUTH_SECRET.name, {
+      [OAUTH_SECRET.clientId]: app.applicationId,
+      [OAUTH_SECRET.clientSecret]: app.secret,
+    });
 
     this.claimsProjectPath = claims.pathWithNamespace;
     this.claimsProjectId = claims.id;
