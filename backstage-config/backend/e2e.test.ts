@@ -5,6 +5,7 @@
  * example host nothing may call during the test.
  */
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -13,6 +14,7 @@ import { parse, parseAllDocuments, stringify } from 'yaml';
 import { gitlabSignIn, signInScopes } from '../../infra/backstage-config';
 import { stackConfigLayer } from '../../infra/backstage';
 import { renderSkeleton } from '../../testing/scaffolder';
+import { PORTAL_TEST_ENV } from '../../testing/portal-env';
 import { TEMPLATE_EXAMPLES } from '../../testing/template-examples';
 import {
   checkConfig,
@@ -25,7 +27,8 @@ import {
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const DIST = path.join(ROOT, 'dist');
-const TOKEN = 'e2e-external-access-token-0123456789';
+/** Generated per run, as the stack generates the real one. */
+const TOKEN = randomBytes(24).toString('base64url');
 
 let work: string;
 let pg: Postgres | undefined;
@@ -53,7 +56,7 @@ beforeAll(async () => {
   pg = await startPostgres({
     dataDir: path.join(work, 'postgres'),
     port: dbPort,
-    password: 'e2e-db-password',
+    password: randomBytes(16).toString('base64url'),
     persistent: false,
     database: 'backstage',
   });
@@ -71,26 +74,16 @@ beforeAll(async () => {
   ];
   const env = {
     ...process.env,
+    ...PORTAL_TEST_ENV,
     NODE_ENV: 'production',
     BACKSTAGE_BASE_URL: baseUrl,
     POSTGRES_HOST: '127.0.0.1',
     POSTGRES_PORT: String(dbPort),
     POSTGRES_USER: pg.user,
     POSTGRES_PASSWORD: pg.password,
-    POSTGRES_DB: 'backstage',
-    AUTH_GITLAB_CLIENT_ID: 'e2e-client-id',
-    AUTH_GITLAB_CLIENT_SECRET: 'e2e-client-secret',
-    GITLAB_URL: 'https://gitlab.example.com',
-    GITLAB_HOST: 'gitlab.example.com',
-    GITLAB_PLATFORM_GROUP: 'acme-platform',
-    GITLAB_CLAIMS_PROJECT: 'claims',
-    GITLAB_CUSTOMERS_GROUP: 'acme-platform/customers',
-    GITLAB_CUSTOMERS_GROUP_ENTITY: 'customers',
-    GITLAB_TOKEN: 'e2e-gitlab-read-token',
-    GITLAB_SCAFFOLDER_TOKEN: 'e2e-gitlab-scaffolder-token',
     BACKEND_EXTERNAL_ACCESS_TOKEN: TOKEN,
-    PORTAL_COMMIT_EMAIL: 'portal@backstage.example.com',
   };
+
   await checkConfig(configFiles, env);
   const t0 = Date.now();
   backend = startBackend({ configFiles, env, port, readyTimeoutMs: 60_000 });
@@ -231,7 +224,7 @@ describe('the portal backend, booted for real', () => {
     expect(`${location.origin}${location.pathname}`).toBe(
       'https://gitlab.example.com/oauth/authorize',
     );
-    expect(location.searchParams.get('client_id')).toBe('e2e-client-id');
+    expect(location.searchParams.get('client_id')).toBe(PORTAL_TEST_ENV.AUTH_GITLAB_CLIENT_ID);
     expect(location.searchParams.get('redirect_uri')).toBe(
       String(gitlabSignIn().callbackUrl).replace('${BACKSTAGE_BASE_URL}', baseUrl),
     );
