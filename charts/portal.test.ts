@@ -13,7 +13,11 @@ import { checkGitlabCi } from '../testing/gitlab-ci';
 import { validateEntity } from '../testing/catalog';
 import { renderSkeleton, writeFiles } from '../testing/scaffolder';
 import { objectSchema, validateAgainstSchema } from '../testing/schemas';
-import { TEMPLATE_EXAMPLES } from '../testing/template-examples';
+import { EXAMPLE_ENVIRONMENT, TEMPLATE_EXAMPLES } from '../testing/template-examples';
+import { ConfigReader } from '@backstage/config';
+import { ScmIntegrations } from '@backstage/integration';
+import { parseRepoUrl } from '@backstage/plugin-scaffolder-node';
+import { createTemplateRenderer } from 'nunjitsu';
 import { groupCheckScript, layoutCheckScript, claimKinds } from './claims-repository';
 import { DEFAULT_NAMESPACE_SIZES } from '../constructs/team-namespace/sizes';
 import { CrossplaneFunctionsChart } from './crossplane-functions';
@@ -288,6 +292,69 @@ describe('the forms, derived from the APIs', () => {
   it('ask for the GitLab scopes the OAuth application grants', () => {
     expect(templateScopes(portal)).toEqual(['api']);
   });
+});
+
+describe("the templates' step inputs, through the scaffolder's own template engine", () => {
+  // nunjitsu is what the scaffolder's workflow runner renders step inputs with.
+  const integrations = ScmIntegrations.fromConfig(
+    new ConfigReader({
+      integrations: {
+        gitlab: [{ host: 'gitlab.example.com', apiBaseUrl: 'https://gitlab.example.com/api/v4' }],
+      },
+    }),
+  );
+  const renderer = createTemplateRenderer({
+    allowRegexExecution: true,
+    filters: { parseRepoUrl: (url) => parseRepoUrl(String(url), integrations) as any },
+  });
+
+  it.each(Object.keys(TEMPLATE_EXAMPLES))(
+    '%s: every expression evaluates, and the render step gets the values the offline render uses',
+    (name) => {
+      const t = template(name);
+      const { parameters, derived } = TEMPLATE_EXAMPLES[name];
+      const context = renderer.prepareContext({
+        parameters: parameters as any,
+        environment: {
+          parameters: {
+            ...EXAMPLE_ENVIRONMENT,
+            claimsRepoUrl: 'gitlab.example.com?owner=acme-platform&repo=claims',
+          },
+          secrets: { GITLAB_SCAFFOLDER_TOKEN: 'scaffolder-token' },
+        },
+        secrets: { USER_OAUTH_TOKEN: 'user-token' },
+        user: { ref: 'user:default/jane.doe' },
+        // What the catalog:fetch step returns for the owner Group ingested from GitLab.
+        steps: {
+          fetchOwner: {
+            output: {
+              entity: {
+                metadata: {
+                  annotations: {
+                    [`${EXAMPLE_ENVIRONMENT.gitlabHost}/team-path`]: derived.owner ?? null,
+                  },
+                },
+              },
+            },
+          },
+        },
+      } as any);
+      const values = (step(t, 'fetch:template').input as { values: Record<string, string> }).values;
+      expect(
+        Object.fromEntries(
+          Object.entries(values).map(([k, v]) => [k, renderer.renderValue(v, context)]),
+        ),
+      ).toEqual(renderValues(t, parameters));
+      // The other steps' inputs before the output links render to non-empty values.
+      for (const s of t.steps.filter((x) => x.action !== 'fetch:template')) {
+        for (const [k, v] of Object.entries(s.input ?? {})) {
+          if (typeof v === 'string' && v.includes('${{') && !v.includes('steps.')) {
+            expect(renderer.render(v, context), `${s.id}.${k}`).not.toBe('');
+          }
+        }
+      }
+    },
+  );
 });
 
 describe('the templates rendered by Backstage fetch:template', () => {
