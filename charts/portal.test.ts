@@ -305,7 +305,7 @@ describe("the templates' step inputs, through the scaffolder's own template engi
   );
   const renderer = createTemplateRenderer({
     allowRegexExecution: true,
-    filters: { parseRepoUrl: (url) => parseRepoUrl(String(url), integrations) as any },
+    filters: { parseRepoUrl: (url) => parseRepoUrl(url as string, integrations) },
   });
 
   it.each(Object.keys(TEMPLATE_EXAMPLES))(
