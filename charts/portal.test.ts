@@ -432,6 +432,7 @@ describe('the templates rendered by Backstage fetch:template', () => {
     expect(await validateEntity(component)).toEqual([]);
     expect(component.metadata.annotations).toEqual({
       'gitlab.com/project-slug': 'acme-platform/customers/team-b/invoice-api',
+      'gitlab.com/instance': 'gitlab.example.com',
       'backstage.io/techdocs-ref': 'dir:.',
       'backstage.io/kubernetes-id': 'invoice-api',
       'backstage.io/kubernetes-namespace': 'team-b',

@@ -64,6 +64,9 @@ export const TEMPLATE_EXAMPLES: Readonly<Record<string, TemplateExample>> = {
       namespace: 'team-b',
       repoUrl: 'gitlab.example.com?owner=acme-platform%2Fcustomers%2Fteam-b&repo=invoice-api',
     },
-    derived: { projectSlug: 'acme-platform/customers/team-b/invoice-api' },
+    derived: {
+      projectSlug: 'acme-platform/customers/team-b/invoice-api',
+      gitlabHost: 'gitlab.example.com',
+    },
   },
 };

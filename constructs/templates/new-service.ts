@@ -14,6 +14,8 @@ import { SoftwareTemplate } from './template';
 export const SERVICE_ANNOTATIONS = {
   /** GitLab CI/CD view (and the catalog's link to the project). */
   gitlabProjectSlug: 'gitlab.com/project-slug',
+  /** Which GitLab instance (integration host) the project is on; GitLab.com without it. */
+  gitlabInstance: 'gitlab.com/instance',
   /** TechDocs: docs are built from this repository by its own pipeline. */
   techdocsRef: 'backstage.io/techdocs-ref',
   /** Kubernetes view: workloads labelled `backstage.io/kubernetes-id: <name>`. */
@@ -42,6 +44,7 @@ function catalogInfo(): string {
     '  description: ${{ values.description | dump }}',
     '  annotations:',
     `    ${SERVICE_ANNOTATIONS.gitlabProjectSlug}: \${{ values.projectSlug | dump }}`,
+    `    ${SERVICE_ANNOTATIONS.gitlabInstance}: \${{ values.gitlabHost | dump }}`,
     `    ${SERVICE_ANNOTATIONS.techdocsRef}: dir:.`,
     `    ${SERVICE_ANNOTATIONS.kubernetesId}: \${{ values.name | dump }}`,
     `    ${SERVICE_ANNOTATIONS.kubernetesNamespace}: \${{ values.namespace | dump }}`,
@@ -214,6 +217,7 @@ export class NewServiceTemplate extends SoftwareTemplate {
               namespace: '${{ parameters.namespace }}',
               projectSlug:
                 "${{ (parameters.repoUrl | parseRepoUrl).owner + '/' + (parameters.repoUrl | parseRepoUrl).repo }}",
+              gitlabHost: '${{ (parameters.repoUrl | parseRepoUrl).host }}',
             },
           },
         },
