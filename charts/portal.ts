@@ -6,7 +6,6 @@ import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { stringify } from 'yaml';
 import { PlatformCatalog } from '../constructs/catalog/platform-catalog';
-import { requestedScopes } from '../constructs/templates/claims';
 import { versions } from '../infra/versions';
 import { PlatformTemplates } from '../constructs/templates/platform-templates';
 import type { SoftwareTemplate } from '../constructs/templates/template';
@@ -120,14 +119,5 @@ export function portalFiles(portal: PortalChart): Record<string, string> {
 
 /** The GitLab scopes the templates ask the user's sign-in for (the OAuth app must allow them). */
 export function templateScopes(portal: PortalChart): string[] {
-  return [
-    ...new Set(
-      portal.templates.all.flatMap((t) =>
-        requestedScopes(
-          (t.entity.toJson() as { spec: { parameters: { properties?: object }[] } }).spec
-            .parameters,
-        ),
-      ),
-    ),
-  ].sort();
+  return [...new Set(portal.templates.all.flatMap((t) => t.requestedScopes))].sort();
 }

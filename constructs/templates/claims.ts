@@ -5,6 +5,7 @@
  * (`scaffolder.defaultEnvironment` in backstage-config/app-config.production.yaml), so templates
  * in dist/ are the same for every stack.
  */
+import type { OpenApiSchema } from '../openapi';
 import type { TemplateStep } from './template';
 
 /** The scaffolder default-environment parameters the templates read. */
@@ -26,6 +27,25 @@ export interface ClaimKindRef {
   readonly plural: string;
   readonly namespaced: boolean;
 }
+
+/** What a claim template needs to know about the API it targets. */
+export interface TargetApi extends ClaimKindRef {
+  /** The schema of the API's `spec`. */
+  readonly specSchema: OpenApiSchema;
+  /** The longest claim name for which every derived name is a valid DNS label. */
+  readonly maxNameLength: number;
+  /** The pattern claim names must match (DNS-1123 or, when a Service is named after it, DNS-1035). */
+  readonly namePattern: string;
+}
+
+/** A field of an API's spec schema, or an error naming the template to update. */
+export const specField = (api: TargetApi, key: string): OpenApiSchema => {
+  const field = api.specSchema.properties?.[key];
+  if (field === undefined) {
+    throw new Error(`${api.kind} has no spec.${key}: update the template that uses it`);
+  }
+  return field;
+};
 
 /** A spec field of a claim skeleton and how it is written. */
 export interface SkeletonField {
@@ -117,35 +137,40 @@ export function mergeRequestStep(o: MergeRequestOptions): TemplateStep {
   };
 }
 
-/** The links a claim template shows when it is done. */
-export function claimOutput(
-  extraLinks: readonly Record<string, string>[] = [],
-): Record<string, unknown> {
-  return {
-    links: [
-      {
-        title: 'Merge request',
-        icon: 'gitlab',
-        url: '${{ steps.openMergeRequest.output.mergeRequestUrl }}',
-      },
-      ...extraLinks,
-    ],
-  };
+/** The link a claim template shows when it is done: its merge request. */
+export const CLAIM_OUTPUT: Readonly<Record<string, unknown>> = {
+  links: [
+    {
+      title: 'Merge request',
+      icon: 'gitlab',
+      url: '${{ steps.openMergeRequest.output.mergeRequestUrl }}',
+    },
+  ],
+};
+
+export interface RenderStepOptions {
+  readonly id: string;
+  readonly name: string;
+  /** Workspace directory the skeleton is rendered into (the merge request's source path). */
+  readonly targetPath: string;
+  readonly values: Readonly<Record<string, unknown>>;
 }
 
-/** The GitLab scopes a template asks the user's sign-in for (RepoUrlPicker requestUserCredentials). */
-export function requestedScopes(parameters: readonly { properties?: object }[]): string[] {
-  interface Field {
-    'ui:options'?: { requestUserCredentials?: { additionalScopes?: { gitlab?: unknown } } };
-  }
-  const scopes = new Set<string>();
-  for (const page of parameters) {
-    for (const field of Object.values(page.properties ?? {}) as Field[]) {
-      const gitlab = field['ui:options']?.requestUserCredentials?.additionalScopes?.gitlab;
-      for (const scope of Array.isArray(gitlab) ? gitlab : []) {
-        scopes.add(String(scope));
-      }
-    }
-  }
-  return [...scopes].sort();
+/**
+ * Renders the template's `./skeleton` with fetch:template. Block tags leave no blank lines or
+ * indentation behind, so optional fields (`{% if %}`) keep the YAML intact.
+ */
+export function renderSkeletonStep(o: RenderStepOptions): TemplateStep {
+  return {
+    id: o.id,
+    name: o.name,
+    action: 'fetch:template',
+    input: {
+      url: './skeleton',
+      targetPath: o.targetPath,
+      trimBlocks: true,
+      lstripBlocks: true,
+      values: o.values,
+    },
+  };
 }

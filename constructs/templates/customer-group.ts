@@ -12,14 +12,16 @@
 import type { Construct } from 'constructs';
 import { DNS1123_LABEL_MAX_LENGTH } from '../names';
 import {
-  claimOutput,
+  CLAIM_OUTPUT,
   claimSkeleton,
   ENVIRONMENT,
   mergeRequestStep,
+  renderSkeletonStep,
+  specField,
   type ClaimKindRef,
+  type TargetApi,
 } from './claims';
 import { formField, nameField } from './form';
-import type { TargetApi } from './platform-templates';
 import { SoftwareTemplate } from './template';
 
 /** Where the group requests go in the claims repository (the pipeline creates them). */
@@ -68,10 +70,6 @@ export class CustomerGroupTemplate extends SoftwareTemplate {
     props: { owner: string; teamNamespace: TargetApi & ClaimKindRef },
   ) {
     const ns = props.teamNamespace;
-    const size = ns.specSchema.properties?.size;
-    if (size === undefined) {
-      throw new Error(`${ns.kind} has no spec.size: update the customer-group template`);
-    }
     super(scope, id, {
       name: 'customer-group',
       title: 'Customer group onboarding',
@@ -107,33 +105,27 @@ export class CustomerGroupTemplate extends SoftwareTemplate {
               pattern: '^[^\\r\\n]*$',
               default: '',
             },
-            size: formField('size', size, { title: 'Namespace size' }),
+            size: formField('size', specField(ns, 'size'), { title: 'Namespace size' }),
           },
         },
       ],
       steps: [
-        {
+        renderSkeletonStep({
           id: 'renderRequest',
           name: 'Render the group and its namespace claim',
-          action: 'fetch:template',
-          input: {
-            url: './skeleton',
-            targetPath: 'request',
-            trimBlocks: true,
-            lstripBlocks: true,
-            values: {
-              name: '${{ parameters.name }}',
-              displayName: '${{ parameters.displayName }}',
-              description: '${{ parameters.description }}',
-              size: '${{ parameters.size }}',
-              owner: `${ENVIRONMENT.customersGroup}/\${{ parameters.name }}`,
-              customersGroup: ENVIRONMENT.customersGroup,
-              customersGroupEntity: '${{ environment.parameters.customersGroupEntity }}',
-              gitlabHost: `\${{ ${ENVIRONMENT.gitlabHost} }}`,
-              requestedBy: '${{ user.ref }}',
-            },
+          targetPath: 'request',
+          values: {
+            name: '${{ parameters.name }}',
+            displayName: '${{ parameters.displayName }}',
+            description: '${{ parameters.description }}',
+            size: '${{ parameters.size }}',
+            owner: `${ENVIRONMENT.customersGroup}/\${{ parameters.name }}`,
+            customersGroup: ENVIRONMENT.customersGroup,
+            customersGroupEntity: '${{ environment.parameters.customersGroupEntity }}',
+            gitlabHost: `\${{ ${ENVIRONMENT.gitlabHost} }}`,
+            requestedBy: '${{ user.ref }}',
           },
-        },
+        }),
         mergeRequestStep({
           branchName: 'onboarding/${{ parameters.name }}',
           title: 'Onboard ${{ parameters.displayName }} (${{ parameters.name }})',
@@ -142,7 +134,7 @@ export class CustomerGroupTemplate extends SoftwareTemplate {
           targetPath: '.',
         }),
       ],
-      output: claimOutput(),
+      output: CLAIM_OUTPUT,
       skeleton: {
         [`${GROUP_REQUESTS_DIR}/\${{ values.name }}.json`]: groupEntity(),
         [`claims/${ns.plural}/\${{ values.name }}.yaml`]: claimSkeleton(ns, 'customer-group', [

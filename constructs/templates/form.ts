@@ -8,19 +8,25 @@
 import { DNS1035_LABEL_PATTERN, DNS1123_LABEL_PATTERN } from '../names';
 import type { OpenApiSchema } from '../openapi';
 
+/** The schema keywords a form field takes over from the API's schema as they are. */
+const COPIED_KEYWORDS = [
+  'enum',
+  'default',
+  'pattern',
+  'minLength',
+  'maxLength',
+  'minimum',
+  'maximum',
+  'maxItems',
+] as const;
+
 /** A JSON Schema property of a template form, with the scaffolder's `ui:*` hints. */
-export interface FormField {
+export interface FormField extends Pick<
+  OpenApiSchema,
+  'description' | (typeof COPIED_KEYWORDS)[number]
+> {
   readonly title?: string;
-  readonly description?: string;
   readonly type?: string;
-  readonly enum?: readonly (string | number)[];
-  readonly default?: unknown;
-  readonly pattern?: string;
-  readonly minLength?: number;
-  readonly maxLength?: number;
-  readonly minimum?: number;
-  readonly maximum?: number;
-  readonly maxItems?: number;
   readonly uniqueItems?: boolean;
   readonly items?: FormField;
   readonly properties?: Readonly<Record<string, FormField>>;
@@ -44,17 +50,10 @@ export function formField(
   schema: OpenApiSchema,
   ui: Readonly<Record<`ui:${string}`, unknown>> & { title?: string } = {},
 ): FormField {
-  const known = new Set([
-    'type',
+  const known = new Set<string>([
+    ...COPIED_KEYWORDS,
     'description',
-    'enum',
-    'default',
-    'pattern',
-    'minLength',
-    'maxLength',
-    'minimum',
-    'maximum',
-    'maxItems',
+    'type',
     'items',
     'properties',
     'required',
@@ -84,16 +83,7 @@ export function formField(
     ...(schema.description !== undefined ? { description: schema.description } : {}),
     ...(schema.type !== undefined ? { type: schema.type } : {}),
   };
-  for (const k of [
-    'enum',
-    'default',
-    'pattern',
-    'minLength',
-    'maxLength',
-    'minimum',
-    'maximum',
-    'maxItems',
-  ] as const) {
+  for (const k of COPIED_KEYWORDS) {
     if (schema[k] !== undefined) {
       field[k] = schema[k];
     }

@@ -5,30 +5,21 @@
  */
 import { Construct } from 'constructs';
 import { DNS1123_LABEL_MAX_LENGTH } from '../names';
-import type { OpenApiSchema } from '../openapi';
 import {
   CLAIM_FILE,
-  claimOutput,
+  CLAIM_OUTPUT,
   claimSkeleton,
   claimsDirectory,
   ENVIRONMENT,
   mergeRequestStep,
-  type ClaimKindRef,
+  renderSkeletonStep,
+  specField,
+  type TargetApi,
 } from './claims';
 import { formField, nameField } from './form';
 import { CustomerGroupTemplate } from './customer-group';
 import { NewServiceTemplate } from './new-service';
 import { SoftwareTemplate } from './template';
-
-/** What a claim template needs to know about the API it targets. */
-export interface TargetApi extends ClaimKindRef {
-  /** The schema of the API's `spec`. */
-  readonly specSchema: OpenApiSchema;
-  /** The longest claim name for which every derived name is a valid DNS label. */
-  readonly maxNameLength: number;
-  /** The pattern claim names must match (DNS-1123 or, when a Service is named after it, DNS-1035). */
-  readonly namePattern: string;
-}
 
 export interface PlatformTemplatesProps {
   readonly teamNamespace: TargetApi;
@@ -36,14 +27,6 @@ export interface PlatformTemplatesProps {
   /** Entity ref of the templates' owner. @default 'group:default/platform-team' */
   readonly owner?: string;
 }
-
-const specField = (api: TargetApi, key: string): OpenApiSchema => {
-  const field = api.specSchema.properties?.[key];
-  if (field === undefined) {
-    throw new Error(`${api.kind} has no spec.${key}: update the template that uses it`);
-  }
-  return field;
-};
 
 /** Where the claim is rendered in the workspace, and published from. */
 const CLAIM_DIR = 'claim';
@@ -104,25 +87,19 @@ export class PlatformTemplates extends Construct {
           action: 'catalog:fetch',
           input: { entityRef: '${{ parameters.owner }}' },
         },
-        {
+        renderSkeletonStep({
           id: 'renderClaim',
           name: 'Render the claim',
-          action: 'fetch:template',
-          input: {
-            url: './skeleton',
-            targetPath: CLAIM_DIR,
-            trimBlocks: true,
-            lstripBlocks: true,
-            values: {
-              name: '${{ parameters.name }}',
-              // The GitLab group's full path, as the org provider annotates ingested groups.
-              owner: `\${{ steps.fetchOwner.output.entity.metadata.annotations[${ENVIRONMENT.gitlabHost} + '/team-path'] }}`,
-              size: '${{ parameters.size }}',
-              viewers: '${{ parameters.viewers }}',
-              ...REQUESTED_BY,
-            },
+          targetPath: CLAIM_DIR,
+          values: {
+            name: '${{ parameters.name }}',
+            // The GitLab group's full path, as the org provider annotates ingested groups.
+            owner: `\${{ steps.fetchOwner.output.entity.metadata.annotations[${ENVIRONMENT.gitlabHost} + '/team-path'] }}`,
+            size: '${{ parameters.size }}',
+            viewers: '${{ parameters.viewers }}',
+            ...REQUESTED_BY,
           },
-        },
+        }),
         mergeRequestStep({
           branchName: `claims/${ns.plural}/\${{ parameters.name }}`,
           title: `${ns.kind} \${{ parameters.name }}`,
@@ -132,7 +109,7 @@ export class PlatformTemplates extends Construct {
           targetPath: claimsDirectory(ns),
         }),
       ],
-      output: claimOutput(),
+      output: CLAIM_OUTPUT,
       skeleton: {
         [CLAIM_FILE]: claimSkeleton(ns, 'team-namespace', [
           { key: 'owner', value: 'owner' },
@@ -173,24 +150,18 @@ export class PlatformTemplates extends Construct {
         },
       ],
       steps: [
-        {
+        renderSkeletonStep({
           id: 'renderClaim',
           name: 'Render the claim',
-          action: 'fetch:template',
-          input: {
-            url: './skeleton',
-            targetPath: CLAIM_DIR,
-            trimBlocks: true,
-            lstripBlocks: true,
-            values: {
-              name: '${{ parameters.name }}',
-              namespace: '${{ parameters.namespace }}',
-              version: '${{ parameters.version }}',
-              storage: '${{ parameters.storage }}',
-              ...REQUESTED_BY,
-            },
+          targetPath: CLAIM_DIR,
+          values: {
+            name: '${{ parameters.name }}',
+            namespace: '${{ parameters.namespace }}',
+            version: '${{ parameters.version }}',
+            storage: '${{ parameters.storage }}',
+            ...REQUESTED_BY,
           },
-        },
+        }),
         mergeRequestStep({
           branchName: `claims/${db.plural}/\${{ parameters.namespace }}/\${{ parameters.name }}`,
           title: `${db.kind} \${{ parameters.namespace }}/\${{ parameters.name }}`,
@@ -200,7 +171,7 @@ export class PlatformTemplates extends Construct {
           targetPath: claimsDirectory(db),
         }),
       ],
-      output: claimOutput(),
+      output: CLAIM_OUTPUT,
       skeleton: {
         [CLAIM_FILE]: claimSkeleton(db, 'postgres-database', [
           { key: 'version', value: 'version' },

@@ -55,6 +55,7 @@ export class SoftwareTemplate extends Construct {
   public readonly entity: ApiObject;
   public readonly skeleton: Readonly<Record<string, string>>;
   public readonly steps: readonly TemplateStep[];
+  public readonly pages: readonly FormPage[];
 
   constructor(scope: Construct, id: string, props: SoftwareTemplateProps) {
     super(scope, id);
@@ -85,6 +86,7 @@ export class SoftwareTemplate extends Construct {
     this.name = props.name;
     this.skeleton = props.skeleton;
     this.steps = props.steps;
+    this.pages = props.pages;
     this.entity = new ApiObject(this, 'Template', {
       apiVersion: TEMPLATE_API_VERSION,
       kind: 'Template',
@@ -111,5 +113,24 @@ export class SoftwareTemplate extends Construct {
         ...(props.output !== undefined ? { output: props.output } : {}),
       }),
     );
+  }
+
+  /**
+   * The GitLab scopes the template asks the user's sign-in for (RepoUrlPicker's
+   * `requestUserCredentials`); the OAuth application must allow them.
+   */
+  public get requestedScopes(): string[] {
+    interface Options {
+      requestUserCredentials?: { additionalScopes?: { gitlab?: unknown } };
+    }
+    const scopes = new Set<string>();
+    for (const field of this.pages.flatMap((p) => Object.values(p.fields))) {
+      const gitlab = (field['ui:options'] as Options | undefined)?.requestUserCredentials
+        ?.additionalScopes?.gitlab;
+      for (const scope of Array.isArray(gitlab) ? gitlab : []) {
+        scopes.add(String(scope));
+      }
+    }
+    return [...scopes].sort();
   }
 }
