@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadConfigSchema, type ConfigSchema } from '@backstage/config-loader';
+import type { ConfigSchema } from '@backstage/config-loader';
+import { portalConfigSchema } from './backend/src/launch';
 import { parse } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { APP_CONFIG_LAYERS, stackConfigLayer, STACK_CONFIG_LAYER } from '../infra/backstage';
@@ -12,6 +13,7 @@ import {
   substitute,
   validateBackstageConfig,
 } from '../testing/backstage-config';
+import { filesUnder } from '../testing/scaffolder';
 
 const ENV: Record<string, string> = { ...PORTAL_TEST_ENV };
 const LAYERS = [...APP_CONFIG_LAYERS];
@@ -43,15 +45,8 @@ const BACKEND_PACKAGE = path.join(__dirname, 'backend', 'package.json');
 describe("the portal configuration, through Backstage's own config loader", () => {
   let schema: ConfigSchema;
   beforeAll(async () => {
-    const { dependencies } = JSON.parse(fs.readFileSync(BACKEND_PACKAGE, 'utf8')) as {
-      dependencies: Record<string, string>;
-    };
-    schema = await loadConfigSchema({
-      dependencies: Object.keys(dependencies),
-      packagePaths: [BACKEND_PACKAGE],
-      // Unknown keys are errors, as with `backstage-cli config:check --strict`.
-      noUndeclaredProperties: true,
-    });
+    // The backend's own schema: its plugins' and modules' schemas, unknown keys as errors.
+    schema = await portalConfigSchema();
   }, 60_000);
 
   const appConfigs = (stack: Record<string, unknown>, env: Record<string, string>) => [
@@ -195,16 +190,7 @@ describe('the portal configuration', () => {
         .map((parts) => parts.join(''))
         .join('|'),
     );
-    const files: string[] = [];
-    const walk = (dir: string): void => {
-      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-        if (e.name === 'node_modules') continue;
-        const p = path.join(dir, e.name);
-        if (e.isDirectory()) walk(p);
-        else files.push(p);
-      }
-    };
-    walk(__dirname);
+    const files = Object.keys(filesUnder(__dirname)).map((f) => path.join(__dirname, f));
     expect(files.length).toBeGreaterThan(8);
     for (const file of files) {
       expect(fs.readFileSync(file, 'utf8'), path.relative(__dirname, file)).not.toMatch(secretLike);

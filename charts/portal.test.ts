@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import Ajv from 'ajv';
+import Ajv, { type ValidateFunction } from 'ajv';
 import { Testing } from 'cdk8s';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
@@ -11,9 +11,14 @@ import { evalCel } from '../testing/cel';
 import { runClaimsCheck } from '../testing/claims-checkout';
 import { checkGitlabCi } from '../testing/gitlab-ci';
 import { validateEntity } from '../testing/catalog';
-import { renderSkeleton, writeFiles } from '../testing/scaffolder';
+import { filesUnder, renderSkeleton, writeFiles } from '../testing/scaffolder';
 import { objectSchema, validateAgainstSchema } from '../testing/schemas';
-import { EXAMPLE_ENVIRONMENT, TEMPLATE_EXAMPLES } from '../testing/template-examples';
+import {
+  EXAMPLE_ENVIRONMENT,
+  evaluateParameters,
+  exampleRenderValues,
+  TEMPLATE_EXAMPLES,
+} from '../testing/template-examples';
 import { ConfigReader } from '@backstage/config';
 import { ScmIntegrations } from '@backstage/integration';
 import { parseRepoUrl } from '@backstage/plugin-scaffolder-node';
@@ -45,37 +50,16 @@ const template = (name: string): SoftwareTemplate => templates().find((t) => t.n
 const step = (t: SoftwareTemplate, action: string): TemplateStep =>
   t.steps.find((s) => s.action === action)!;
 
-/** `${{ parameters.x }}` alone is replaced by the parameter's value, as the scaffolder does. */
-function evaluate(value: unknown, parameters: Readonly<Record<string, unknown>>): unknown {
-  if (typeof value !== 'string') {
-    return value;
-  }
-  const whole = /^\$\{\{ parameters\.(\w+) \}\}$/.exec(value);
-  if (whole !== null) {
-    return parameters[whole[1]];
-  }
-  return value.replace(/\$\{\{ parameters\.(\w+) \}\}/g, (_, k: string) => String(parameters[k]));
-}
-
 /** The render step's values for `parameters`, with the derived ones from the example. */
-function renderValues(
+const renderValues = (
   t: SoftwareTemplate,
   parameters: Readonly<Record<string, unknown>>,
-): Record<string, unknown> {
-  const input = step(t, 'fetch:template').input as { values: Record<string, unknown> };
-  const { derived } = TEMPLATE_EXAMPLES[t.name];
-  return Object.fromEntries(
-    Object.entries(input.values).map(([k, v]) => {
-      if (typeof v === 'string' && /^\$\{\{ parameters\.\w+ \}\}$/.test(v)) {
-        return [k, evaluate(v, parameters)];
-      }
-      if (!(k in derived)) {
-        throw new Error(`${t.name}: no example value for values.${k} (${String(v)})`);
-      }
-      return [k, derived[k]];
-    }),
+): Record<string, unknown> =>
+  exampleRenderValues(
+    t.name,
+    (step(t, 'fetch:template').input as { values: Record<string, unknown> }).values,
+    parameters,
   );
-}
 
 /**
  * Renders a template with Backstage's fetch:template, and maps the result to where the merge
@@ -99,7 +83,7 @@ async function render(
     return rendered;
   }
   const { sourcePath, targetPath } = mr.input as { sourcePath: string; targetPath: string };
-  const target = evaluate(targetPath, parameters) as string;
+  const target = evaluateParameters(targetPath, parameters) as string;
   return Object.fromEntries(
     Object.entries(rendered).map(([f, c]) => {
       expect(f.startsWith(`${sourcePath}/`), f).toBe(true);
@@ -144,18 +128,10 @@ const runCheck = (script: string, repo: Record<string, string>): number =>
 
 describe('dist/templates and dist/catalog', () => {
   it('hold exactly what synth writes', () => {
-    const onDisk: Record<string, string> = {};
-    const walk = (dir: string): void => {
-      for (const e of fs.readdirSync(path.join('dist', dir), { withFileTypes: true })) {
-        const rel = `${dir}/${e.name}`;
-        if (e.isDirectory()) {
-          walk(rel);
-        } else {
-          onDisk[rel] = fs.readFileSync(path.join('dist', rel), 'utf8');
-        }
-      }
-    };
-    PORTAL_DIRS.forEach(walk);
+    const onDisk = Object.assign(
+      {},
+      ...PORTAL_DIRS.map((dir) => filesUnder(path.join('dist', dir), dir)),
+    ) as Record<string, string>;
     expect(onDisk).toEqual(files);
   });
 
@@ -515,9 +491,17 @@ function fuzzInputs(count: number): string[] {
 
 describe('fuzzed forms: what the schema accepts renders valid Kubernetes names, the rest is rejected', () => {
   const ajv = new Ajv({ strict: false, allErrors: true });
+  // One validator per form page, compiled once per template (not per fuzzed value).
+  const validators = new Map<SoftwareTemplate, ValidateFunction[]>();
   const accepts = (t: SoftwareTemplate, parameters: Record<string, unknown>): boolean => {
-    const pages = t.entity.toJson().spec.parameters as any[];
-    return pages.every((p) => ajv.validate({ type: 'object', ...p }, parameters));
+    let pages = validators.get(t);
+    if (pages === undefined) {
+      pages = (t.entity.toJson().spec.parameters as object[]).map((p) =>
+        ajv.compile({ type: 'object', ...p }),
+      );
+      validators.set(t, pages);
+    }
+    return pages.every((validate) => validate(parameters));
   };
   const cases: [string, string, (v: string) => boolean][] = [
     ['team-namespace', 'name', (v) => isDnsLabel(v, 63)],

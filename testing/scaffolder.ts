@@ -24,9 +24,11 @@ function fetchTemplate(): ReturnType<typeof createFetchTemplateAction> {
   return action;
 }
 
-function filesUnder(dir: string, prefix = ''): Record<string, string> {
+/** Every file under `dir` with its text, by path relative to `dir` (after `prefix/`, if given). */
+export function filesUnder(dir: string, prefix = ''): Record<string, string> {
   const files: Record<string, string> = {};
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === 'node_modules') continue;
     const rel = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
     if (entry.isDirectory()) {
       Object.assign(files, filesUnder(path.join(dir, entry.name), rel));

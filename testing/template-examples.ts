@@ -70,3 +70,45 @@ export const TEMPLATE_EXAMPLES: Readonly<Record<string, TemplateExample>> = {
     },
   },
 };
+
+/**
+ * A step input as the scaffolder evaluates `${{ parameters.x }}` in it: alone, the parameter's
+ * value (its type kept); inside text, interpolated.
+ */
+export function evaluateParameters(
+  value: unknown,
+  parameters: Readonly<Record<string, unknown>>,
+): unknown {
+  if (typeof value !== 'string') {
+    return value;
+  }
+  const whole = /^\$\{\{ parameters\.(\w+) \}\}$/.exec(value);
+  if (whole !== null) {
+    return parameters[whole[1]];
+  }
+  return value.replace(/\$\{\{ parameters\.(\w+) \}\}/g, (_, k: string) => String(parameters[k]));
+}
+
+/**
+ * The values a template's render step passes to fetch:template for `parameters`: plain
+ * parameter references evaluated, the rest (other steps' outputs, the environment, the user)
+ * from the template's example.
+ */
+export function exampleRenderValues(
+  template: string,
+  values: Readonly<Record<string, unknown>>,
+  parameters: Readonly<Record<string, unknown>> = TEMPLATE_EXAMPLES[template].parameters,
+): Record<string, unknown> {
+  const { derived } = TEMPLATE_EXAMPLES[template];
+  return Object.fromEntries(
+    Object.entries(values).map(([k, v]) => {
+      if (typeof v === 'string' && /^\$\{\{ parameters\.\w+ \}\}$/.test(v)) {
+        return [k, evaluateParameters(v, parameters)];
+      }
+      if (!(k in derived)) {
+        throw new Error(`${template}: no example value for values.${k} (${String(v)})`);
+      }
+      return [k, derived[k]];
+    }),
+  );
+}

@@ -13,9 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { gitlabSignIn, signInScopes } from '../../infra/backstage-config';
 import { stackConfigLayer } from '../../infra/backstage';
-import { renderSkeleton } from '../../testing/scaffolder';
+import { filesUnder, renderSkeleton } from '../../testing/scaffolder';
 import { PORTAL_TEST_ENV } from '../../testing/portal-env';
-import { TEMPLATE_EXAMPLES } from '../../testing/template-examples';
+import { exampleRenderValues, TEMPLATE_EXAMPLES } from '../../testing/template-examples';
 import {
   checkConfig,
   freePort,
@@ -168,29 +168,24 @@ describe('the portal backend, booted for real', () => {
       // Steps that call GitLab or look up entities GitLab would have created are left out; the
       // render step gets the values they would have produced.
       const render = template.spec.steps.find((s: any) => s.action === 'fetch:template');
+      const offlineValues = exampleRenderValues(name, render.input.values);
       render.input.values = Object.fromEntries(
         Object.entries(render.input.values).map(([k, v]) => [k, k in derived ? derived[k] : v]),
       );
       template.spec.steps = [render];
       template.spec.output = {};
-      const skeletonFiles = (sub: string): { path: string; base64Content: string }[] =>
-        fs.readdirSync(path.join(dir, sub), { withFileTypes: true }).flatMap((e) =>
-          e.isDirectory()
-            ? skeletonFiles(path.join(sub, e.name))
-            : [
-                {
-                  path: path.join(sub, e.name),
-                  base64Content: fs.readFileSync(path.join(dir, sub, e.name)).toString('base64'),
-                },
-              ],
-        );
       const res = await api('/api/scaffolder/v2/dry-run', {
         method: 'POST',
         body: JSON.stringify({
           template,
           values: parameters,
           secrets: {},
-          directoryContents: skeletonFiles('skeleton'),
+          directoryContents: Object.entries(filesUnder(path.join(dir, 'skeleton'), 'skeleton')).map(
+            ([file, content]) => ({
+              path: file,
+              base64Content: Buffer.from(content, 'utf8').toString('base64'),
+            }),
+          ),
         }),
       });
       const body = (await res.json()) as any;
@@ -206,12 +201,7 @@ describe('the portal backend, booted for real', () => {
         ...(render.input.targetPath !== undefined ? { targetPath: render.input.targetPath } : {}),
         trimBlocks: render.input.trimBlocks === true,
         lstripBlocks: render.input.lstripBlocks === true,
-        values: Object.fromEntries(
-          Object.entries(render.input.values).map(([k, v]) => {
-            const m = typeof v === 'string' ? /^\$\{\{ parameters\.(\w+) \}\}$/.exec(v) : null;
-            return [k, m !== null ? parameters[m[1]] : v];
-          }),
-        ),
+        values: offlineValues,
       });
       expect(produced).toEqual(offline);
     },

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { loadConfigSchema } from '@backstage/config-loader';
+import { loadConfigSchema, type ConfigSchema } from '@backstage/config-loader';
 import type { JsonObject } from '@backstage/types';
 import { parse } from 'yaml';
 
@@ -161,21 +161,35 @@ function substitute(value: unknown, env: NodeJS.ProcessEnv): unknown {
   return value;
 }
 
+let schemaLoad: Promise<ConfigSchema> | undefined;
+
+/**
+ * The configuration schema of the portal's backend: the schemas its dependencies (the plugins
+ * and modules) publish and its own `config.schema.json`, with undeclared keys as errors
+ * (as `backstage-cli config:check --strict`). Loaded once per process.
+ */
+export function portalConfigSchema(): Promise<ConfigSchema> {
+  schemaLoad ??= (async () => {
+    const pkgPath = path.join(BACKEND_DIR, 'package.json');
+    const { dependencies } = JSON.parse(fs.readFileSync(pkgPath, 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
+    return loadConfigSchema({
+      dependencies: Object.keys(dependencies),
+      packagePaths: [pkgPath],
+      noUndeclaredProperties: true,
+    });
+  })();
+  return schemaLoad;
+}
+
 /**
  * Checks config files the way `backstage-cli config:check --strict` would, with the schemas of
  * the backend's own packages: unknown keys, wrong values and missing required keys are errors.
  * Throws Backstage's own error message.
  */
 export async function checkConfig(files: readonly string[], env: NodeJS.ProcessEnv): Promise<void> {
-  const pkgPath = path.join(BACKEND_DIR, 'package.json');
-  const { dependencies } = JSON.parse(fs.readFileSync(pkgPath, 'utf8')) as {
-    dependencies: Record<string, string>;
-  };
-  const schema = await loadConfigSchema({
-    dependencies: Object.keys(dependencies),
-    packagePaths: [pkgPath],
-    noUndeclaredProperties: true,
-  });
+  const schema = await portalConfigSchema();
   const configs = files.map((file) => ({
     context: path.basename(file),
     data: substitute(parse(fs.readFileSync(file, 'utf8')), env) as JsonObject,
