@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { App, Testing } from 'cdk8s';
+import { App } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { validateObject } from '../testing/schemas';
@@ -23,12 +23,6 @@ function files(dir: string): Record<string, string> {
 }
 
 describe('platform charts', () => {
-  const charts = buildPlatformCharts(Testing.app());
-
-  it.each(Object.entries(charts))('%s matches its snapshot', (_, chart) => {
-    expect(Testing.synth(chart)).toMatchSnapshot();
-  });
-
   it('synthesizes byte-identical files in-process and in a fresh process, equal to dist/', () => {
     const inProcess = path.join(work, 'in-process');
     const app = new App({ outdir: inProcess });

@@ -3,9 +3,10 @@ import type * as pulumi from '@pulumi/pulumi';
 import { RESTRICTED_NAMESPACE_LABELS } from '../constructs/pod-security';
 
 export {
-  RESTRICTED_CONTAINER_SECURITY_CONTEXT,
   RESTRICTED_NAMESPACE_LABELS,
-  RESTRICTED_POD_SECURITY_CONTEXT,
+  restrictedContainerSecurityContext,
+  restrictedPodSecurityContext,
+  WORKLOAD_USERS,
 } from '../constructs/pod-security';
 
 export interface AddonReleaseArgs {

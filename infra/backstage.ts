@@ -7,7 +7,12 @@ import { stringify } from 'yaml';
 import { rulesForResources, type GroupResource } from '../constructs/rbac';
 import { BACKSTAGE_CONFIG_DIR } from './backstage-config';
 import { OAUTH_SECRET, READ_TOKEN_SECRET, SCAFFOLDER_TOKEN_SECRET } from './gitlab/gitlab';
-import { RESTRICTED_CONTAINER_SECURITY_CONTEXT, addonRelease } from './addon';
+import {
+  addonRelease,
+  restrictedContainerSecurityContext,
+  restrictedPodSecurityContext,
+  WORKLOAD_USERS,
+} from './addon';
 
 export const BACKSTAGE_CHART_REPOSITORY = 'https://backstage.github.io/charts';
 /** The app-config layers of backstage-config/, in the order the backend reads them. */
@@ -389,13 +394,10 @@ export class Backstage extends pulumi.ComponentResource {
           limits: { cpu: '1', memory: '1Gi' },
         },
         podSecurityContext: {
-          runAsNonRoot: true,
-          runAsUser: 1000,
-          runAsGroup: 1000,
-          fsGroup: 1000,
-          seccompProfile: { type: 'RuntimeDefault' },
+          ...restrictedPodSecurityContext(WORKLOAD_USERS.portal),
+          fsGroup: WORKLOAD_USERS.portal.group,
         },
-        containerSecurityContext: RESTRICTED_CONTAINER_SECURITY_CONTEXT,
+        containerSecurityContext: restrictedContainerSecurityContext(WORKLOAD_USERS.portal),
         startupProbe: healthProbe('liveness', { periodSeconds: 5, failureThreshold: 60 }),
         readinessProbe: healthProbe('readiness', {
           periodSeconds: 10,

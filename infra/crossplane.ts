@@ -1,10 +1,11 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import {
-  RESTRICTED_CONTAINER_SECURITY_CONTEXT,
-  RESTRICTED_POD_SECURITY_CONTEXT,
+  restrictedContainerSecurityContext,
+  restrictedPodSecurityContext,
   restrictedNamespace,
   addonRelease,
+  WORKLOAD_USERS,
 } from './addon';
 
 export interface CrossplaneArgs {
@@ -40,11 +41,8 @@ export class Crossplane extends pulumi.ComponentResource {
       args.namespace ?? 'crossplane-system',
       childOpts,
     );
-    const securityContext = {
-      ...RESTRICTED_CONTAINER_SECURITY_CONTEXT,
-      runAsUser: 65532,
-      runAsGroup: 65532,
-    };
+    const securityContext = restrictedContainerSecurityContext(WORKLOAD_USERS.crossplane);
+    const podSecurityContext = restrictedPodSecurityContext(WORKLOAD_USERS.crossplane);
 
     this.release = addonRelease(
       `${name}-chart`,
@@ -55,8 +53,8 @@ export class Crossplane extends pulumi.ComponentResource {
         repo: CROSSPLANE_CHART_REPOSITORY,
         namespace: namespace.metadata.name,
         values: {
-          podSecurityContextCrossplane: RESTRICTED_POD_SECURITY_CONTEXT,
-          podSecurityContextRBACManager: RESTRICTED_POD_SECURITY_CONTEXT,
+          podSecurityContextCrossplane: podSecurityContext,
+          podSecurityContextRBACManager: podSecurityContext,
           securityContextCrossplane: securityContext,
           securityContextRBACManager: securityContext,
           resourcesCrossplane: {

@@ -3,8 +3,9 @@ import * as pulumi from '@pulumi/pulumi';
 import { rulesForResources, type GroupResource } from '../constructs/rbac';
 import {
   addonRelease,
-  RESTRICTED_CONTAINER_SECURITY_CONTEXT,
-  RESTRICTED_POD_SECURITY_CONTEXT,
+  restrictedContainerSecurityContext,
+  restrictedPodSecurityContext,
+  WORKLOAD_USERS,
   restrictedNamespace,
 } from './addon';
 
@@ -149,8 +150,8 @@ export class GitlabAgent extends pulumi.ComponentResource {
           rbac: { create: false },
           serviceAccount: { create: true, name: serviceAccountName },
           replicas: 2,
-          podSecurityContext: RESTRICTED_POD_SECURITY_CONTEXT,
-          securityContext: RESTRICTED_CONTAINER_SECURITY_CONTEXT,
+          podSecurityContext: restrictedPodSecurityContext(WORKLOAD_USERS.gitlabAgent),
+          securityContext: restrictedContainerSecurityContext(WORKLOAD_USERS.gitlabAgent),
           resources: {
             requests: { cpu: '50m', memory: '64Mi' },
             limits: { cpu: '500m', memory: '256Mi' },

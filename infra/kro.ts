@@ -1,7 +1,13 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
-import { restrictedNamespace, addonRelease } from './addon';
+import {
+  addonRelease,
+  restrictedContainerSecurityContext,
+  restrictedNamespace,
+  restrictedPodSecurityContext,
+  WORKLOAD_USERS,
+} from './addon';
 
 export interface KroArgs {
   /** The cluster to install into. */
@@ -57,13 +63,10 @@ export class Kro extends pulumi.ComponentResource {
         values: {
           rbac: { mode: 'aggregation' },
           deployment: {
+            podSecurityContext: restrictedPodSecurityContext(WORKLOAD_USERS.kro),
             securityContext: {
-              runAsNonRoot: true,
-              allowPrivilegeEscalation: false,
+              ...restrictedContainerSecurityContext(WORKLOAD_USERS.kro),
               privileged: false,
-              readOnlyRootFilesystem: true,
-              capabilities: { drop: ['ALL'] },
-              seccompProfile: { type: 'RuntimeDefault' },
             },
           },
         },

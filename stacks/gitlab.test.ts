@@ -7,10 +7,6 @@ import { kasAddress } from '../infra/gitlab-agent';
 import { versions } from '../infra/versions';
 import { ADMIN_TOKEN, useDevStack } from '../testing/dev-stack';
 import { checkInputs, providerSchema } from '../testing/pulumi-schema';
-import {
-  RESTRICTED_CONTAINER_SECURITY_CONTEXT,
-  RESTRICTED_POD_SECURITY_CONTEXT,
-} from '../constructs/pod-security';
 import { SECRET_MARKER, UNKNOWN_MARKER, type PlanEntry } from './plan';
 
 const stack = useDevStack();
@@ -316,8 +312,22 @@ describe('the GitLab side', () => {
 
     it('runs the agent under the restricted profile with requests and limits', () => {
       const values = release().values;
-      expect(values.securityContext).toEqual(RESTRICTED_CONTAINER_SECURITY_CONTEXT);
-      expect(values.podSecurityContext).toEqual(RESTRICTED_POD_SECURITY_CONTEXT);
+      // agentk as distroless `nonroot`, by number: the kubelet verifies runAsNonRoot only then.
+      expect(values.securityContext).toEqual({
+        allowPrivilegeEscalation: false,
+        capabilities: { drop: ['ALL'] },
+        readOnlyRootFilesystem: true,
+        runAsNonRoot: true,
+        runAsUser: 65532,
+        runAsGroup: 65532,
+        seccompProfile: { type: 'RuntimeDefault' },
+      });
+      expect(values.podSecurityContext).toEqual({
+        runAsNonRoot: true,
+        runAsUser: 65532,
+        runAsGroup: 65532,
+        seccompProfile: { type: 'RuntimeDefault' },
+      });
       expect(Object.keys(values.resources).sort()).toEqual(['limits', 'requests']);
     });
   });

@@ -76,8 +76,12 @@ describe('the portal and its database', () => {
         tag: '0.1.0',
         pullPolicy: 'IfNotPresent',
       });
-      expect(b.podSecurityContext).toMatchObject({
+      // The image's `USER 1000:1000` (backstage-config/backend/Dockerfile), by number.
+      expect(b.podSecurityContext).toEqual({
         runAsNonRoot: true,
+        runAsUser: 1000,
+        runAsGroup: 1000,
+        fsGroup: 1000,
         seccompProfile: { type: 'RuntimeDefault' },
       });
       expect(b.containerSecurityContext).toEqual({
@@ -85,6 +89,8 @@ describe('the portal and its database', () => {
         capabilities: { drop: ['ALL'] },
         readOnlyRootFilesystem: true,
         runAsNonRoot: true,
+        runAsUser: 1000,
+        runAsGroup: 1000,
         seccompProfile: { type: 'RuntimeDefault' },
       });
       expect(b.resources.requests).toBeDefined();

@@ -57,14 +57,17 @@ describe('CrossplaneFunction', () => {
 });
 
 describe('FunctionRuntimeConfig', () => {
-  it('gives function pods requests, limits and a restricted security context', () => {
+  it('gives function pods requests, limits, probes and a restricted security context', () => {
     const c = chart();
     new FunctionRuntimeConfig(c, 'Rt');
     const [obj] = Testing.synth(c);
     expect(validateObject(obj)).toEqual([]);
     const pod = obj.spec.deploymentTemplate.spec.template.spec;
+    // A numeric user (Crossplane's own default, 2000): the images name theirs (`nonroot`).
     expect(pod.securityContext).toEqual({
       runAsNonRoot: true,
+      runAsUser: 2000,
+      runAsGroup: 2000,
       seccompProfile: { type: 'RuntimeDefault' },
     });
     const [container] = pod.containers;
@@ -73,12 +76,27 @@ describe('FunctionRuntimeConfig', () => {
       requests: { cpu: '50m', memory: '64Mi' },
       limits: { cpu: '500m', memory: '256Mi' },
     });
-    expect(container.securityContext).toMatchObject({
+    expect(container.securityContext).toEqual({
       allowPrivilegeEscalation: false,
       capabilities: { drop: ['ALL'] },
+      privileged: false,
+      readOnlyRootFilesystem: true,
       runAsNonRoot: true,
+      runAsUser: 2000,
+      runAsGroup: 2000,
       seccompProfile: { type: 'RuntimeDefault' },
     });
+    // TCP checks of the port Crossplane adds as `grpc` (9443): the servers speak mutual TLS.
+    expect(container.readinessProbe.tcpSocket).toEqual({ port: 'grpc' });
+    expect(container.livenessProbe.tcpSocket).toEqual({ port: 'grpc' });
+  });
+
+  it('runs as the user it is given', () => {
+    const c = chart();
+    new FunctionRuntimeConfig(c, 'Rt', { runAs: { user: 65532, group: 65532 } });
+    const pod = Testing.synth(c)[0].spec.deploymentTemplate.spec.template.spec;
+    expect(pod.securityContext.runAsUser).toBe(65532);
+    expect(pod.containers[0].securityContext.runAsUser).toBe(65532);
   });
 
   it('rejects bad names and quantities', () => {
@@ -89,11 +107,14 @@ describe('FunctionRuntimeConfig', () => {
         name: 'Platform',
         requests: { cpu: '1 core', memory: '64Mi' },
         limits: { cpu: '1', memory: '-1Gi' },
+        runAs: { user: 0, group: 1.5 },
       }),
     ).toEqual([
       'name: "Platform" is not allowed; expected a DNS-1123 label of at most 63 characters',
       'requests.cpu: "1 core" is not allowed; expected a Kubernetes quantity such as "100m" or "128Mi"',
       'limits.memory: "-1Gi" is not allowed; expected a Kubernetes quantity such as "100m" or "128Mi"',
+      'runAs.user: "0" is not allowed; expected a positive integer (a numeric, non-root id)',
+      'runAs.group: "1.5" is not allowed; expected a positive integer (a numeric, non-root id)',
     ]);
   });
 });

@@ -146,6 +146,8 @@ describe('DatabaseApi', () => {
         allowPrivilegeEscalation: false,
         readOnlyRootFilesystem: true,
         runAsNonRoot: true,
+        runAsUser: 999,
+        runAsGroup: 999,
         capabilities: { drop: ['ALL'] },
         seccompProfile: { type: 'RuntimeDefault' },
       });

@@ -5,7 +5,11 @@
  */
 import { k8s } from 'cdk8s-plus-29';
 import type { ResourceGraphDefinitionSpecResources as GraphResource } from '../imports/kro-kro.run';
-import { RESTRICTED_CONTAINER_SECURITY_CONTEXT } from '../pod-security';
+import {
+  restrictedContainerSecurityContext,
+  restrictedPodSecurityContext,
+  WORKLOAD_USERS,
+} from '../pod-security';
 import { manifest } from '../manifest';
 
 export interface DatabaseGraphOptions {
@@ -18,7 +22,6 @@ export interface DatabaseGraphOptions {
 export const DATABASE_NAME_SUFFIXES = { credentials: '-credentials', data: '-data' } as const;
 
 export const POSTGRES_PORT = 5432;
-const POSTGRES_UID = 999; // the `postgres` user of the official Debian-based images
 const DATA_MOUNT = '/var/lib/postgresql/data';
 
 const base64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
@@ -153,10 +156,7 @@ export function databaseGraph(o: DatabaseGraphOptions): GraphResource[] {
       timeoutSeconds: 5,
       failureThreshold: 6,
     },
-    securityContext: {
-      ...RESTRICTED_CONTAINER_SECURITY_CONTEXT,
-      capabilities: { drop: [...RESTRICTED_CONTAINER_SECURITY_CONTEXT.capabilities.drop] },
-    },
+    securityContext: restrictedContainerSecurityContext(WORKLOAD_USERS.postgres),
     volumeMounts: [
       { name: 'data', mountPath: DATA_MOUNT },
       { name: 'run', mountPath: '/var/run/postgresql' },
@@ -184,12 +184,9 @@ export function databaseGraph(o: DatabaseGraphOptions): GraphResource[] {
               automountServiceAccountToken: false,
               enableServiceLinks: false,
               securityContext: {
-                runAsNonRoot: true,
-                runAsUser: POSTGRES_UID,
-                runAsGroup: POSTGRES_UID,
-                fsGroup: POSTGRES_UID,
+                ...restrictedPodSecurityContext(WORKLOAD_USERS.postgres),
+                fsGroup: WORKLOAD_USERS.postgres.group,
                 fsGroupChangePolicy: 'OnRootMismatch',
-                seccompProfile: { type: 'RuntimeDefault' },
               },
               terminationGracePeriodSeconds: 60,
               containers: [container],
