@@ -190,7 +190,9 @@ function planProbes(): Record<string, { httpGet: { path: string; port: number } 
   return { startupProbe, readinessProbe, livenessProbe };
 }
 
-describe('the portal backend, booted for real', () => {
+// Requests to a backend on a loaded two-core machine take seconds, and catalog ingestion is
+// awaited for up to 60 s: beyond Vitest's 5 s default.
+describe('the portal backend, booted for real', { timeout: 90_000 }, () => {
   afterAll(() => {
     // After every request of this file: nothing any of them did made the backend log an error.
     expect(logLines().filter((l) => l.level === 'error')).toEqual([]);
