@@ -86,8 +86,8 @@ describe('the GitLab catalog providers of the portal', () => {
 
   it('read every key our layers set under catalog.providers.gitlab', () => {
     const { reads, set } = buildProviders(layers());
-    expect(set).toContain(`${PROVIDERS}.platform.entityFilename`);
     expect(unreadKeys(set, reads)).toEqual([]);
+    expect(set).toContain(`${PROVIDERS}.platform.entityFilename`);
   });
 
   it('would report a key the schema accepts and the code ignores (catalogFile)', () => {
