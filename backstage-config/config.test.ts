@@ -103,14 +103,14 @@ describe('the portal configuration', () => {
   it('reports unknown keys and wrong types in what a package owns', () => {
     const broken = structuredClone(config);
     broken.integrations.gitlab[0].tokn = 'x';
-    broken.catalog.providers.gitlab.platformOrg.orgEnabld = true;
+    broken.catalog.providers.gitlab.platform.orgEnabld = true;
     broken.backend.database.pluginDivisonMode = 'schema';
     broken.auth.providers.gitlab.production.signIn = { resolvers: [{ resolver: 'anyone' }] };
     const problems = validateBackstageConfig(broken).join('\n');
     expect(problems).toMatch(
       /\/integrations\/gitlab\/0 must NOT have additional properties \(tokn\)/,
     );
-    expect(problems).toMatch(/platformOrg must NOT have additional properties \(orgEnabld\)/);
+    expect(problems).toMatch(/platform must NOT have additional properties \(orgEnabld\)/);
     expect(problems).toMatch(
       /\/backend\/database must NOT have additional properties \(pluginDivisonMode\)/,
     );
@@ -146,7 +146,8 @@ describe('the portal configuration', () => {
       expect(provider).toMatchObject({ host: 'gitlab.example.com', group: 'acme-platform' });
       expect(provider.schedule.frequency).toBeDefined();
     }
-    expect(config.catalog.providers.gitlab.platformOrg).toMatchObject({
+    // One entry: discovery and org ingestion (catalog-providers.test.ts runs the modules on it).
+    expect(config.catalog.providers.gitlab.platform).toMatchObject({
       orgEnabled: true,
       restrictUsersToGroup: true,
     });
@@ -210,18 +211,12 @@ describe('the portal configuration', () => {
       {
         type: 'static',
         options: { token: ENV.BACKEND_EXTERNAL_ACCESS_TOKEN, subject: 'platform-ci' },
+        // Read-only catalog access for CI (the end-to-end test proves what it is refused).
         accessRestrictions: [
-          { plugin: 'catalog' },
-          { plugin: 'techdocs' },
           {
-            plugin: 'scaffolder',
-            permission: [
-              'scaffolder.template.dry-run',
-              'scaffolder.task.create',
-              'scaffolder.action.execute',
-            ],
+            plugin: 'catalog',
+            permission: ['catalog.entity.read', 'catalog.location.read', 'catalog.entity.validate'],
           },
-          { plugin: 'kubernetes', permission: ['kubernetes.clusters.read'] },
         ],
       },
     ]);

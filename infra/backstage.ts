@@ -225,7 +225,7 @@ export class Backstage extends pulumi.ComponentResource {
           childOpts,
         ),
     );
-    // The static token of backend.auth.externalAccess (CI publishing TechDocs, scripts).
+    // The static token of backend.auth.externalAccess (CI and scripts: reads the catalog).
     const externalToken = new random.RandomPassword(
       `${name}-external-access-token`,
       { length: 48, special: false },

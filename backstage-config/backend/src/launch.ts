@@ -215,12 +215,15 @@ export function startBackend(o: {
   /** Also print the backend's output. */
   inherit?: boolean;
   readyTimeoutMs?: number;
+  /** More Node options before the entry point (the end-to-end test preloads a recorder). */
+  nodeArgs?: readonly string[];
 }): Backend {
   const child = spawn(
     process.execPath,
     [
       '--require',
       'tsx/cjs',
+      ...(o.nodeArgs ?? []),
       path.join(BACKEND_DIR, 'src', 'index.ts'),
       ...o.configFiles.flatMap((f) => ['--config', f]),
     ],
