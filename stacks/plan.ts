@@ -3,12 +3,12 @@
  * resource it registers (type, name, parent, dependencies, protection flags, provider and inputs),
  * with every secret replaced by a fixed marker. Needs no cluster, no Pulumi CLI, no credentials.
  */
-import * as fs from 'node:fs';
 import * as pulumi from '@pulumi/pulumi';
-import { parse, stringify } from 'yaml';
+import { stringify } from 'yaml';
 import { PROJECT, SECRET_KEYS } from './config';
+import { readStackConfig, SECRET_MARKER } from './stack-file';
 
-export const SECRET_MARKER = '[secret]';
+export { readStackConfig, SECRET_MARKER, StackFileError } from './stack-file';
 export const UNKNOWN_MARKER = '[unknown]';
 
 // Wire-format signatures of Pulumi's property serialization (sdk/nodejs/runtime/rpc.ts).
@@ -239,24 +239,6 @@ async function resolve(value: unknown, insideOutput = false): Promise<unknown> {
     return Object.fromEntries(entries.filter(([, v]) => v !== undefined));
   }
   return value;
-}
-
-/** The raw config of a stack file (Pulumi.<stack>.yaml), as Pulumi passes it to the program. */
-export function readStackConfig(file: string): Record<string, string> {
-  if (!fs.existsSync(file)) {
-    throw new Error(`no stack file ${file}`);
-  }
-  const doc = parse(fs.readFileSync(file, 'utf8')) as { config?: Record<string, unknown> };
-  const config: Record<string, string> = {};
-  for (const [key, value] of Object.entries(doc.config ?? {})) {
-    if (value !== null && typeof value === 'object' && 'secure' in value) {
-      // Encrypted values cannot be read offline; the plan shows where they go as secrets.
-      config[key] = SECRET_MARKER;
-    } else {
-      config[key] = typeof value === 'string' ? value : JSON.stringify(value);
-    }
-  }
-  return config;
 }
 
 /**
