@@ -33,7 +33,7 @@ async function main(): Promise<void> {
   } catch (e) {
     throw e instanceof ConfigError ? new ConfigError(e.problems, shownPath(args.stackFile)) : e;
   }
-  const results = await preflight(config, token, httpFetch);
+  const results = await preflight(config, token, httpFetch());
   console.log(`Preflight of stack "${args.stack}" against ${config.gitlabUrl}\n`);
   console.log(renderTable(results));
   if (results.some((r) => !r.ok)) {

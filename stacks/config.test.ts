@@ -11,6 +11,7 @@ import {
   configSchema,
   OBJECT_KEYS,
   parseConfig,
+  parseStackConfig,
   projectSettings,
   PROJECT,
   SECRET_KEYS,
@@ -219,6 +220,48 @@ describe('stack configuration', () => {
       parseConfig({ ...minimal, baseDomain: long, backstageHost: 'portal.example.com' })
         .backstageHost,
     ).toBe('portal.example.com');
+  });
+
+  it("allows this project's namespace and the engine's, and refuses keys nothing would read", () => {
+    const stack = (extra: Record<string, string>): readonly string[] => {
+      try {
+        parseStackConfig({
+          'platform:baseDomain': 'idp.example.com',
+          'platform:gitlabAdminToken': 'glpat-x',
+          ...extra,
+        });
+        return [];
+      } catch (e) {
+        return (e as ConfigError).problems;
+      }
+    };
+    expect(
+      stack({ 'pulumi:disable-default-providers': '["*"]', 'pulumi:tags': '{"team":"a"}' }),
+    ).toEqual([]);
+    expect(
+      stack({
+        'platfrom:tlsClusterIssuer': 'letsencrypt',
+        'acme:region': 'eu',
+        'kubernetes:context': 'prod',
+        'gitlab:baseUrl': 'https://gitlab.example.com/api/v4/',
+        'random:x': 'y',
+        'platform:databaseInstances': '12',
+      }),
+    ).toEqual([
+      'platfrom:tlsClusterIssuer is not allowed: "platfrom" is not a namespace of this stack; its settings are platform:<key> (did you mean platform:tlsClusterIssuer?), and pulumi:<key> for the engine',
+      'acme:region is not allowed: "acme" is not a namespace of this stack; its settings are platform:<key>, and pulumi:<key> for the engine',
+      "kubernetes:context is not allowed: it would be ignored, since every Kubernetes resource uses the stack's explicit provider, set with platform:kubeContext",
+      "gitlab:baseUrl is not allowed: it would be ignored, since every GitLab resource uses the stack's explicit provider, set with platform:gitlabUrl and platform:gitlabAdminToken",
+      'random:x is not allowed: it would be ignored, since the random provider has no settings',
+      'platform:databaseInstances: "12" is not allowed; expected an integer from 1 to 9',
+    ]);
+  });
+
+  it('keeps every rule between keys out of the schema, so that all rules run in one pass', () => {
+    // parseConfig parses key by key; an object-level refinement of configSchema would only run
+    // once every key is valid, reporting its problems a run later. Such rules go in
+    // stacks/config-rules.ts.
+    expect(configSchema._zod.def.checks ?? []).toEqual([]);
   });
 
   it('validates customer groups item by item, naming the failing field', () => {

@@ -26,9 +26,23 @@ export interface CheckResult {
 /** How long a request to GitLab may take before its check fails. */
 export const REQUEST_TIMEOUT_MS = 30_000;
 
-/** The real `fetch`, with a time limit: what `npm run preflight` uses. */
-export const httpFetch: Fetch = (url, init) =>
-  fetch(url, { ...init, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+/**
+ * The real `fetch`, each request (answer and body) limited to `timeoutMs`: what
+ * `npm run preflight` uses.
+ */
+export function httpFetch(timeoutMs: number = REQUEST_TIMEOUT_MS): Fetch {
+  const late = (e: unknown): never => {
+    throw (e as Error | null)?.name === 'TimeoutError'
+      ? new Error(`no answer within ${timeoutMs / 1000} s`)
+      : e;
+  };
+  return async (url, init) => {
+    const response = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) }).catch(
+      late,
+    );
+    return { status: response.status, json: () => response.json().catch(late) };
+  };
+}
 
 /** What to do about a network failure, by the error code Node gives its cause. */
 const FAILURE_HINTS: Readonly<Record<string, string>> = {
@@ -70,10 +84,7 @@ function causes(e: unknown): ErrorLike[] {
  * system's or TLS's own message and code (ENOTFOUND, ECONNREFUSED, a certificate error), and
  * what to do about it.
  */
-export function requestFailure(e: unknown): string {
-  if ((e as ErrorLike | null)?.name === 'TimeoutError') {
-    return `no answer within ${REQUEST_TIMEOUT_MS / 1000} s`;
-  }
+function requestFailure(e: unknown): string {
   const roots = causes(e);
   const said = [
     ...new Set(
