@@ -107,6 +107,8 @@ export interface RunOptions {
   readonly mockId?: (type: string, name: string) => string;
   /** Loads the program (a `require` or `import` of its entry point). */
   readonly load: () => unknown;
+  /** Told of every resource the program registers, as it registers it. */
+  readonly onRegister?: (type: string, name: string) => void;
 }
 
 export interface RunResult {
@@ -170,6 +172,7 @@ export async function runUnderMocks(options: RunOptions): Promise<RunResult> {
   const register = monitor.registerResource.bind(monitor);
   const entries: PlanEntry[] = [];
   monitor.registerResource = (req, callback) => {
+    options.onRegister?.(req.getType(), req.getName());
     const provider = req.getProvider();
     entries.push({
       type: req.getType(),
@@ -202,7 +205,14 @@ export async function runUnderMocks(options: RunOptions): Promise<RunResult> {
       callback(err, res);
     });
   };
-  const program = (await options.load()) as Record<string, unknown>;
+  let program: Record<string, unknown>;
+  try {
+    program = (await options.load()) as Record<string, unknown>;
+  } catch (e) {
+    // What the program registered before it failed reaches the monitor before we report.
+    await pulumi.runtime.disconnect();
+    throw e;
+  }
   const exports: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(program)) {
     exports[key] = await resolve(value);
