@@ -5,9 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ConfigError } from '../stacks/config';
-import { planConfig, renderPlan, runUnderMocks } from '../stacks/plan';
-import { shownPath } from '../stacks/stack-file';
+import { readStackConfig, shownPath } from '../stacks/stack-file';
 import { parseStackArgs, run } from './cli';
 
 const root = path.resolve(__dirname, '..');
@@ -24,6 +22,13 @@ async function main(): Promise<void> {
     return;
   }
   const { stack } = args;
+  // The stack file first, so that a broken one is reported before Pulumi's SDK loads.
+  readStackConfig(args.stackFile);
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { ConfigError } = require('../stacks/config') as typeof import('../stacks/config');
+  const { planConfig, renderPlan, runUnderMocks } =
+    require('../stacks/plan') as typeof import('../stacks/plan');
+  /* eslint-enable @typescript-eslint/no-require-imports */
   const out =
     typeof args.values.out === 'string'
       ? args.values.out

@@ -5,9 +5,7 @@
  * it is sent to GitLab only and never printed. Exits 1 when a check fails; a wrong command line,
  * stack file or configuration exits non-zero with a message, no stack trace.
  */
-import { ConfigError, parseStackConfig } from '../stacks/config';
 import { PROJECT } from '../stacks/config-schema';
-import { httpFetch, preflight, renderTable } from '../stacks/preflight';
 import { readStackConfig, SECRET_MARKER, shownPath } from '../stacks/stack-file';
 import { parseStackArgs, run } from './cli';
 
@@ -22,12 +20,20 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
+  const stackConfig = readStackConfig(args.stackFile);
+  // Pulumi's SDK (which the config and the GitLab side load) only once the stack file is read.
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { ConfigError, parseStackConfig } =
+    require('../stacks/config') as typeof import('../stacks/config');
+  const { httpFetch, preflight, renderTable } =
+    require('../stacks/preflight') as typeof import('../stacks/preflight');
+  /* eslint-enable @typescript-eslint/no-require-imports */
   const token = process.env.GITLAB_ADMIN_TOKEN;
   // The token itself is checked against GitLab below; here it only has to be present.
-  let config;
+  let config: ReturnType<typeof parseStackConfig>;
   try {
     config = parseStackConfig({
-      ...readStackConfig(args.stackFile),
+      ...stackConfig,
       [`${PROJECT}:gitlabAdminToken`]: token ?? SECRET_MARKER,
     });
   } catch (e) {
