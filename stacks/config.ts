@@ -141,10 +141,11 @@ function parseKey(
  * Pure: the plan and the tests call it with plain objects.
  */
 export function parseConfig(raw: Readonly<Record<string, string | undefined>>): PlatformConfig {
-  return check(raw, []);
+  return validate(raw, []);
 }
 
-function check(
+/** Every problem of `raw`, after those already found (`problems`), or the configuration. */
+function validate(
   raw: Readonly<Record<string, string | undefined>>,
   problems: string[],
 ): PlatformConfig {
@@ -167,12 +168,14 @@ function check(
         // Not JSON: the schema says what a list looks like.
       }
     }
-    const parsed = parseKey(key, value, text);
-    if (parsed.ok) {
-      valid[key] = parsed.data;
-      validKeys.add(key);
-    } else {
-      problems.push(...parsed.problems);
+    const result = parseKey(key, value, text);
+    if (!result.ok) {
+      problems.push(...result.problems);
+      continue;
+    }
+    validKeys.add(key);
+    if (result.data !== undefined) {
+      valid[key] = result.data;
     }
   }
   for (const rule of CROSS_RULES) {
@@ -223,7 +226,7 @@ function namespaceProblems(keys: readonly string[]): string[] {
 export function parseStackConfig(
   all: Readonly<Record<string, string | undefined>>,
 ): PlatformConfig {
-  return check(projectSettings(all), namespaceProblems(Object.keys(all)));
+  return validate(projectSettings(all), namespaceProblems(Object.keys(all)));
 }
 
 /** The secret settings, as secret Outputs (validated for presence by loadConfig). */
