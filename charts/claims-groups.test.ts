@@ -37,7 +37,8 @@ const run = (files: Record<string, string>, answers: Answers, env: Record<string
 
 describe(
   'the groups job (creates requested customer groups on the default branch)',
-  { timeout: 30_000 },
+  // Each run is one `sh` (under 1 s loaded); the runner kills one after 30 s.
+  { timeout: 60_000 },
   () => {
     it('creates a group that does not exist yet, private, under the customers group', () => {
       const result = run(
