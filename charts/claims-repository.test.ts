@@ -15,7 +15,8 @@ import {
   type ClaimKind,
 } from './claims-repository';
 import { runClaimsCheck, type CheckRun } from '../testing/claims-checkout';
-import { checkGitlabCi } from '../testing/gitlab-ci';
+import { checkGitlabCi, pipelineJobs } from '../testing/gitlab-ci';
+import { plain, readmeTable } from '../testing/readme';
 import { buildPlatformCharts, type PlatformCharts } from './platform';
 
 let charts: PlatformCharts;
@@ -29,7 +30,8 @@ beforeAll(() => {
 const checkLayout = (files: readonly string[]): CheckRun =>
   runClaimsCheck(layoutCheckScript(kinds), Object.fromEntries(files.map((f) => [f, 'kind: X\n'])));
 
-describe('the claims repository', () => {
+// gitlab-ci-local runs take 1–3 s each on a loaded two-core machine; its runner kills one after 60 s.
+describe('the claims repository', { timeout: 150_000 }, () => {
   it('has one kind of claim per platform API, scoped as the API is', () => {
     expect(kinds.map((k) => [k.apiVersion, k.kind, k.plural, k.namespaced])).toEqual([
       [charts.teamNamespace.api.apiVersion, 'TeamNamespace', 'teamnamespaces', false],
@@ -129,14 +131,51 @@ describe('the claims repository', () => {
     for (const job of ['layout', 'dry-run']) {
       expect(pipeline[job].script.join('\n'), job).not.toContain('CUSTOMER_GROUPS_TOKEN');
     }
-    expect(apply.resource_group).toBeDefined();
-    expect(apply.interruptible).toBe(false);
+    // The jobs that write run one at a time, in merge order, each in its own resource group, and
+    // are never cancelled half-way; the validation jobs of a superseded pipeline may be.
+    expect([pipeline.groups.resource_group, apply.resource_group]).toEqual([
+      'platform-groups',
+      'platform-claims',
+    ]);
+    expect(['layout', 'dry-run', 'groups', 'apply'].map((j) => pipeline[j].interruptible)).toEqual([
+      true,
+      true,
+      false,
+      false,
+    ]);
     // Pipelines run for merge requests and the default branch, not twice per push.
     expect(pipeline.workflow.rules.map((r: { if: string }) => r.if)).toEqual([
       '$CI_PIPELINE_SOURCE == "merge_request_event"',
       '$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH && $CI_PIPELINE_SOURCE == "push"',
     ]);
     expect(pipeline.default.image.name).toMatch(/^[\w./-]+:[\w.-]+$/);
+  });
+
+  it("is what the README's pipeline table says: every job, and when it runs", () => {
+    const content = claimsPipeline(kinds);
+    const pipeline = parse(content) as Record<string, { stage?: string; resource_group?: string }>;
+    const jobs = Object.keys(pipeline).filter((k) => pipeline[k].stage !== undefined);
+    // The jobs GitLab's rules put in each pipeline, as gitlab-ci-local evaluates them.
+    const mergeRequest = pipelineJobs(
+      content,
+      'claims/teamnamespaces/team-a',
+      'merge_request_event',
+    );
+    const main = pipelineJobs(content, 'main', 'push');
+    const when = (job: string): string => {
+      const on = [
+        ...(mergeRequest.includes(job) ? ['merge requests'] : []),
+        ...(main.includes(job) ? ['`main`'] : []),
+      ];
+      const runs = on.length === 1 ? `${on[0]} only` : on.join(', ');
+      return pipeline[job].resource_group !== undefined ? `${runs}, one at a time` : runs;
+    };
+    const table = readmeTable('## Deploying with `pulumi up`', 'Job');
+    expect(table.rows.map((r) => plain(r.Job))).toEqual(jobs);
+    expect(Object.fromEntries(table.rows.map((r) => [plain(r.Job), r.When]))).toEqual(
+      Object.fromEntries(jobs.map((j) => [j, when(j)])),
+    );
+    expect(mergeRequest).toEqual(['layout', 'dry-run']);
   });
 
   it('writes the files dist/claims-repository holds', () => {

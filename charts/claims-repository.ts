@@ -139,23 +139,33 @@ export function groupCheckScript(): string {
 /**
  * Creates the GitLab subgroup of every group request that does not exist yet (private, under the
  * customers group), with the token only pipelines of the protected default branch receive.
- * Idempotent: an existing group is left as it is.
+ * Idempotent: an existing group is left as it is. Any other answer than "exists" (200) or "does
+ * not exist" (404) stops the job before it creates anything more, with GitLab's status; a refused
+ * creation stops it with GitLab's message.
  */
 export function groupCreateScript(): string {
   const v = GROUP_JOB_VARIABLES;
+  const auth = `-H "PRIVATE-TOKEN: $${v.token}"`;
   return [
+    'set -eu',
+    `: "\${${v.token}:?is not set: it is a protected variable, given to pipelines of the default branch only}"`,
     `for f in $(find ${GROUPS_DIR} -type f -name '*.json' 2>/dev/null | sort); do`,
     '  path=$(basename "$f" .json)',
     `  full="$${v.parentPath}/$path"`,
     `  encoded=$(printf %s "$full" | jq -sRr @uri)`,
-    `  if curl -fsS -o /dev/null -H "PRIVATE-TOKEN: $${v.token}" "$CI_API_V4_URL/groups/$encoded"; then`,
-    '    echo "$full exists"; continue',
-    '  fi',
-    `  curl -fsS -o /dev/null -X POST -H "PRIVATE-TOKEN: $${v.token}" "$CI_API_V4_URL/groups" \\`,
+    `  status=$(curl -sS -o /dev/null -w '%{http_code}' ${auth} "$CI_API_V4_URL/groups/$encoded")`,
+    '  case "$status" in',
+    '    200) echo "$full exists"; continue ;;',
+    '    404) ;;',
+    '    *) echo "$full: GitLab answered HTTP $status to GET /groups/$encoded; nothing created" >&2; exit 1 ;;',
+    '  esac',
+    `  if ! answer=$(curl -sS --fail-with-body -X POST ${auth} "$CI_API_V4_URL/groups" \\`,
     '    --data-urlencode "name=$(jq -r .spec.profile.displayName "$f")" \\',
     '    --data-urlencode "path=$path" \\',
     '    --data-urlencode "description=$(jq -r \'.metadata.description // ""\' "$f")" \\',
-    `    --data-urlencode "parent_id=$${v.parentId}" --data-urlencode "visibility=private"`,
+    `    --data-urlencode "parent_id=$${v.parentId}" --data-urlencode "visibility=private"); then`,
+    '    echo "$full: GitLab refused to create it: $answer" >&2; exit 1',
+    '  fi',
     '  echo "$full created"',
     'done',
   ].join('\n');

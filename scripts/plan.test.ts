@@ -1,68 +1,115 @@
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runScript, TEST_TIMEOUT_MS, type Run } from '../testing/cli';
 import { validateObject } from '../testing/schemas';
 
 const root = path.resolve(__dirname, '..');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'plan-test-'));
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
-interface Run {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs the plan CLI without blocking, so that the tests below run their plans in parallel. */
-function plan(...args: string[]): Promise<Run> {
-  return new Promise((done) => {
-    const child = spawn('node', ['--require', 'tsx/cjs', 'scripts/plan.ts', ...args], {
-      cwd: root,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (status) => done({ status, stdout, stderr }));
-  });
-}
+const plan = (args: readonly string[], options?: Parameters<typeof runScript>[2]): Promise<Run> =>
+  runScript('plan', args, options);
 
 const devStack = fs.readFileSync(path.join(root, 'Pulumi.dev.yaml'), 'utf8');
+const committed = (): string =>
+  fs.readFileSync(path.join(root, 'dist', 'plan', 'dev.yaml'), 'utf8');
 
 /** Plans a stack file written from `config` (YAML); returns the run and the plan's path. */
 async function planStack(name: string, config: string): Promise<Run & { out: string }> {
   const stackFile = path.join(work, `Pulumi.${name}.yaml`);
   const out = path.join(work, `${name}.yaml`);
   fs.writeFileSync(stackFile, config);
-  return { ...(await plan('--stack', name, '--stack-file', stackFile, '--out', out)), out };
+  return { ...(await plan(['--stack', name, '--stack-file', stackFile, '--out', out])), out };
 }
 
-describe.concurrent('npm run plan', { timeout: 60_000 }, () => {
-  it('writes the committed plan of the dev stack byte for byte (it is deterministic), and summarizes it', async () => {
-    const out = path.join(work, 'dev.yaml');
-    const run = await plan('--stack', 'dev', '--out', out);
-    expect(run.status).toBe(0);
-    expect(run.stdout).toMatch(/kubernetes:helm\.sh\/v3:Release\s+5/);
-    expect(run.stdout).toMatch(/total\s+\d+/);
-    expect(fs.readFileSync(out, 'utf8'), 'dist/plan/dev.yaml is stale: run `npm run plan`').toBe(
-      fs.readFileSync(path.join(root, 'dist', 'plan', 'dev.yaml'), 'utf8'),
-    );
+const USAGE = /^usage: npm run plan -- \[--stack <name>\]/m;
+/** A message for the user: no stack trace, no internals. */
+const noTrace = (run: Run): void => {
+  expect(run.stderr).not.toMatch(/\n\s+at |Error:|node:internal/);
+};
+
+describe.concurrent('npm run plan', { timeout: TEST_TIMEOUT_MS }, () => {
+  it('writes the committed plan of the dev stack, byte for byte, from any process', async () => {
+    // Two processes at once, differing in what a nondeterministic plan would leak: the time
+    // zone, the locale, the working directory and the output path.
+    const outs = [path.join(work, 'dev-a.yaml'), path.join(work, 'elsewhere', 'dev-b.yaml')];
+    const [a, b] = await Promise.all([
+      plan(['--stack', 'dev', '--out', outs[0]], { env: { TZ: 'UTC', LANG: 'C' } }),
+      plan(['--stack-file', path.join(root, 'Pulumi.dev.yaml'), '--out', outs[1]], {
+        cwd: os.tmpdir(),
+        env: { TZ: 'Pacific/Chatham', LANG: 'de_DE.UTF-8' },
+      }),
+    ]);
+    for (const run of [a, b]) {
+      expect(run.status, run.stderr).toBe(0);
+      expect(run.stdout).toMatch(/kubernetes:helm\.sh\/v3:Release\s+5/);
+      expect(run.stdout).toMatch(/total\s+\d+/);
+    }
+    const [first, second] = outs.map((o) => fs.readFileSync(o, 'utf8'));
+    expect(second, 'two runs of the plan differ').toBe(first);
+    expect(first, 'dist/plan/dev.yaml is stale: run `npm run plan`').toBe(committed());
   });
 
   it('exits non-zero with one line per configuration problem and no stack trace', async () => {
     const run = await planStack(
       'broken',
-      'config:\n  platform:baseDomain: Not_A_Domain\n  platform:gitlabUrl: http://gitlab.example.com/\n',
+      'config:\n  platform:baseDomain: Not_A_Domain\n  platform:gitlabUrl: http://gitlab.example.com/\n  platfrom:tlsClusterIssuer: letsencrypt\n',
     );
     expect(run.status).toBe(1);
-    expect(run.stderr).toContain('platform:baseDomain: "Not_A_Domain" is not allowed');
-    expect(run.stderr).toContain('platform:gitlabUrl: "http://gitlab.example.com/" is not allowed');
-    expect(run.stderr.split('\n').filter((l) => l.startsWith('  - '))).toHaveLength(2);
-    expect(run.stderr).not.toMatch(/\n\s+at /);
+    expect(run.stderr).toMatch(/^Invalid stack configuration in .*Pulumi\.broken\.yaml:$/m);
+    expect(run.stderr.split('\n').filter((l) => l.startsWith('  - '))).toEqual([
+      '  - platfrom:tlsClusterIssuer is not allowed: "platfrom" is not a namespace of this stack; its settings are platform:<key> (did you mean platform:tlsClusterIssuer?), and pulumi:<key> for the engine',
+      '  - platform:baseDomain: "Not_A_Domain" is not allowed; expected a DNS name such as "idp.example.com"',
+      '  - platform:gitlabUrl: "http://gitlab.example.com/" is not allowed; expected an https URL without path or trailing slash, such as "https://gitlab.example.com"',
+    ]);
+    noTrace(run);
     expect(fs.existsSync(run.out)).toBe(false);
+  });
+
+  it('names the file and line of a stack file it cannot read, without a stack trace', async () => {
+    const cases: [string, string, RegExp][] = [
+      [
+        'syntax',
+        'config:\n  platform:baseDomain: idp.example.com\n\tplatform:gitlabUrl: https://gitlab.example.com\n',
+        /^.*Pulumi\.syntax\.yaml:3:1: not valid YAML: Tabs are not allowed as indentation$/,
+      ],
+      ['empty', '# nothing yet\n', /^.*Pulumi\.empty\.yaml:1:1: the stack file is empty; .+$/],
+      [
+        'list',
+        '- platform:baseDomain: idp.example.com\n',
+        /^.*Pulumi\.list\.yaml:1:1: expected a map with `config:` \(a stack file\), found a list$/,
+      ],
+    ];
+    const runs = await Promise.all(cases.map(([name, yaml]) => planStack(name, yaml)));
+    runs.forEach((run, i) => {
+      expect(run.status, cases[i][0]).toBe(1);
+      expect(run.stderr.trimEnd(), cases[i][0]).toMatch(cases[i][2]);
+      expect(run.stderr.trimEnd().split('\n'), cases[i][0]).toHaveLength(1);
+      noTrace(run);
+      expect(fs.existsSync(run.out)).toBe(false);
+    });
+  });
+
+  it('answers an unknown option or stack with one line and the usage', async () => {
+    const [option, stack, positional] = await Promise.all([
+      plan(['--stak', 'dev']),
+      plan(['--stack', 'prod']),
+      plan(['dev']),
+    ]);
+    for (const [run, line] of [
+      [option, "plan: Unknown option '--stak'"],
+      [stack, 'plan: no stack "prod": there is no Pulumi.prod.yaml; the stacks are dev'],
+      [positional, "plan: Unexpected argument 'dev'"],
+    ] as const) {
+      expect(run.status, line).toBe(2);
+      const lines = run.stderr.trimEnd().split('\n');
+      expect(lines[0]).toBe(line);
+      expect(lines.slice(1).join('\n')).toMatch(USAGE);
+      noTrace(run);
+    }
   });
 
   it('backs the portal database up when a stack asks for it', async () => {

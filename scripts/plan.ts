@@ -1,32 +1,45 @@
 /**
  * `npm run plan -- --stack <name>` (default dev): the offline plan of a stack, written to
- * dist/plan/<stack>.yaml, with a summary of resources per type on stdout. Bad configuration
- * exits non-zero with one line per problem.
+ * dist/plan/<stack>.yaml, with a summary of resources per type on stdout. A wrong command line,
+ * stack file or configuration exits non-zero with a message (one line per problem), no stack trace.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
-import { ConfigError } from '../stacks/config';
-import { planConfig, renderPlan, runUnderMocks } from '../stacks/plan';
+import { readStackConfig, shownPath } from '../stacks/stack-file';
+import { parseStackArgs, run } from './cli';
 
 const root = path.resolve(__dirname, '..');
+const USAGE =
+  'usage: npm run plan -- [--stack <name>] [--stack-file <file>] [--out <file>]\n' +
+  '  --stack       the stack to plan (default dev), from Pulumi.<stack>.yaml\n' +
+  '  --stack-file  read the stack from this file instead\n' +
+  '  --out         write the plan here (default dist/plan/<stack>.yaml)';
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      stack: { type: 'string', default: 'dev' },
-      // For trying a stack file elsewhere (the tests do): defaults to Pulumi.<stack>.yaml.
-      'stack-file': { type: 'string' },
-      out: { type: 'string' },
-    },
-  });
-  const stack = values.stack ?? 'dev';
-  const out = values.out ?? path.join(root, 'dist', 'plan', `${stack}.yaml`);
+  const args = parseStackArgs(process.argv.slice(2), { out: { type: 'string' } });
+  if (args.help) {
+    console.log(USAGE);
+    return;
+  }
+  const { stack } = args;
+  // The stack file first, so that a broken one is reported before Pulumi's SDK loads.
+  readStackConfig(args.stackFile);
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { ConfigError } = require('../stacks/config') as typeof import('../stacks/config');
+  const { planConfig, renderPlan, runUnderMocks } =
+    require('../stacks/plan') as typeof import('../stacks/plan');
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const out =
+    typeof args.values.out === 'string'
+      ? args.values.out
+      : path.join(root, 'dist', 'plan', `${stack}.yaml`);
   const result = await runUnderMocks({
     stack,
-    config: planConfig(values['stack-file'] ?? path.join(root, `Pulumi.${stack}.yaml`)),
+    config: planConfig(args.stackFile),
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     load: () => require('../stacks/index') as unknown,
+  }).catch((e: unknown) => {
+    throw e instanceof ConfigError ? new ConfigError(e.problems, shownPath(args.stackFile)) : e;
   });
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, renderPlan(stack, result));
@@ -42,11 +55,4 @@ async function main(): Promise<void> {
   console.log(`  ${'total'.padEnd(width)}  ${result.entries.length}`);
 }
 
-main().catch((e: unknown) => {
-  if (e instanceof ConfigError) {
-    console.error(e.message);
-  } else {
-    console.error(e);
-  }
-  process.exit(1);
-});
+run('plan', USAGE, main);

@@ -2,35 +2,49 @@
  * `npm run preflight -- --stack <name>` (default dev): checks, before `pulumi up`, what would
  * otherwise fail half-way on the GitLab side, against the real GitLab API. The admin token comes
  * from GITLAB_ADMIN_TOKEN (for instance `GITLAB_ADMIN_TOKEN=$(pulumi config get gitlabAdminToken)`);
- * it is sent to GitLab only and never printed. Exits non-zero when a check fails.
+ * it is sent to GitLab only and never printed. Exits 1 when a check fails; a wrong command line,
+ * stack file or configuration exits non-zero with a message, no stack trace.
  */
-import * as path from 'node:path';
-import { parseArgs } from 'node:util';
-import { ConfigError, parseConfig, projectSettings } from '../stacks/config';
-import { readStackConfig, SECRET_MARKER } from '../stacks/plan';
-import { preflight, renderTable } from '../stacks/preflight';
+import { PROJECT } from '../stacks/config-schema';
+import { readStackConfig, SECRET_MARKER, shownPath } from '../stacks/stack-file';
+import { parseStackArgs, run } from './cli';
 
-const root = path.resolve(__dirname, '..');
+const USAGE =
+  'usage: GITLAB_ADMIN_TOKEN=<token> npm run preflight -- [--stack <name>] [--stack-file <file>]\n' +
+  '  --stack       the stack to check (default dev), from Pulumi.<stack>.yaml\n' +
+  '  --stack-file  read the stack from this file instead';
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: { stack: { type: 'string', default: 'dev' }, 'stack-file': { type: 'string' } },
-  });
-  const stack = values.stack ?? 'dev';
-  const raw = readStackConfig(values['stack-file'] ?? path.join(root, `Pulumi.${stack}.yaml`));
+  const args = parseStackArgs(process.argv.slice(2), {});
+  if (args.help) {
+    console.log(USAGE);
+    return;
+  }
+  const stackConfig = readStackConfig(args.stackFile);
+  // Pulumi's SDK (which the config and the GitLab side load) only once the stack file is read.
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { ConfigError, parseStackConfig } =
+    require('../stacks/config') as typeof import('../stacks/config');
+  const { httpFetch, preflight, renderTable } =
+    require('../stacks/preflight') as typeof import('../stacks/preflight');
+  /* eslint-enable @typescript-eslint/no-require-imports */
   const token = process.env.GITLAB_ADMIN_TOKEN;
-  const settings = projectSettings(raw);
   // The token itself is checked against GitLab below; here it only has to be present.
-  const config = parseConfig({ ...settings, gitlabAdminToken: token ?? SECRET_MARKER });
-  const results = await preflight(config, token, (url, init) => fetch(url, init));
-  console.log(`Preflight of stack "${stack}" against ${config.gitlabUrl}\n`);
+  let config: ReturnType<typeof parseStackConfig>;
+  try {
+    config = parseStackConfig({
+      ...stackConfig,
+      [`${PROJECT}:gitlabAdminToken`]: token ?? SECRET_MARKER,
+    });
+  } catch (e) {
+    throw e instanceof ConfigError ? new ConfigError(e.problems, shownPath(args.stackFile)) : e;
+  }
+  const results = await preflight(config, token, httpFetch());
+  console.log(`Preflight of stack "${args.stack}" against ${config.gitlabUrl}\n`);
   console.log(renderTable(results));
   if (results.some((r) => !r.ok)) {
     process.exit(1);
   }
 }
 
-main().catch((e: unknown) => {
-  console.error(e instanceof ConfigError ? e.message : e);
-  process.exit(1);
-});
+run('preflight', USAGE, main);

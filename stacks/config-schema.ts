@@ -1,22 +1,43 @@
 /**
  * The schema of the stack configuration: every key, its type, default and what is allowed,
- * with the messages users see. stacks/config.ts parses with it.
+ * with the messages users see. stacks/config.ts parses with it, key by key: every rule about one
+ * key lives in that key's schema (add a bound there); rules between keys live in
+ * stacks/config-rules.ts, and both run in the same pass. Every schema states what is allowed in
+ * its own words, type errors included, so that no validator wording reaches the user.
  */
 import { z } from 'zod';
 import { isDnsLabel, isDnsSubdomain } from '../constructs/names';
 import { GROUP_PATH_PATTERN } from '../constructs/team-namespace/schema';
 import { versions } from '../infra/versions';
 
+/** The Pulumi project name (Pulumi.yaml), which namespaces every config key (`platform:baseDomain`). */
+export const PROJECT = 'platform';
+
 export const ADDONS = ['crossplane', 'kro', 'cloudnativePg', 'backstage', 'gitlab'] as const;
 export type Addon = (typeof ADDONS)[number];
 
-const dnsName = (what: string): z.ZodString =>
-  z.string({ error: what }).refine(isDnsSubdomain, { error: what });
-const groupPath = z
-  .string({ error: 'a GitLab group path of lowercase DNS-label segments, such as "acme/platform"' })
-  .regex(new RegExp(GROUP_PATH_PATTERN), {
-    error: 'a GitLab group path of lowercase DNS-label segments, such as "acme/platform"',
-  });
+/** What each add-on needs enabled beside it, and why (checked by stacks/config-rules.ts). */
+export const ADDON_NEEDS: Readonly<Partial<Record<Addon, readonly (readonly [Addon, string])[]>>> =
+  {
+    backstage: [
+      ['cloudnativePg', 'its database'],
+      ['gitlab', 'its sign-in'],
+    ],
+  };
+
+/** A string that `test` accepts; `what` is said for anything else, non-strings included. */
+const text = (what: string, test: (v: string) => boolean): z.ZodString =>
+  z.string({ error: what }).refine(test, { error: what });
+const matching = (what: string, pattern: RegExp): z.ZodString =>
+  z.string({ error: what }).regex(pattern, { error: what });
+
+const dnsName = (what: string): z.ZodString => text(what, isDnsSubdomain);
+const groupPath = matching(
+  'a GitLab group path of lowercase DNS-label segments, such as "acme/platform"',
+  new RegExp(GROUP_PATH_PATTERN),
+);
+const httpsUrl = (what: string): z.ZodString =>
+  matching(what, /^https:\/\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]{1,5})?$/);
 /** GitLab access levels a member can be given (the provider's wire values). */
 export const ACCESS_LEVELS = [
   'guest',
@@ -27,145 +48,111 @@ export const ACCESS_LEVELS = [
   'owner',
 ] as const;
 
+const userId = 'a GitLab user id (a positive integer)';
+const member = z
+  .object(
+    {
+      userId: z.number({ error: userId }).int({ error: userId }).positive({ error: userId }),
+      accessLevel: z.enum(ACCESS_LEVELS, { error: `one of ${ACCESS_LEVELS.join(', ')}` }),
+    },
+    { error: strictObject('a member', ['userId', 'accessLevel']) },
+  )
+  .strict();
+
 const customerGroup = z
   .object(
     {
-      path: z.string().refine((v) => isDnsLabel(v), {
-        error: 'a group path segment: a DNS label such as "team-a"',
-      }),
+      path: text('a group path segment: a DNS label such as "team-a"', isDnsLabel),
       name: z
-        .string()
+        .string({ error: 'a non-empty name' })
         .min(1, { error: 'a non-empty name' })
         .max(255, { error: 'at most 255 characters' }),
       visibility: z
         .enum(['private', 'internal', 'public'], { error: 'one of private, internal, public' })
         .default('private'),
-      members: z
-        .array(
-          z
-            .object({
-              userId: z.number().int().positive({ error: 'a GitLab user id (a positive integer)' }),
-              accessLevel: z.enum(ACCESS_LEVELS, { error: `one of ${ACCESS_LEVELS.join(', ')}` }),
-            })
-            .strict(),
-        )
-        .default([]),
+      members: z.array(member, { error: 'a list of members ({userId, accessLevel})' }).default([]),
     },
-    { error: 'an object with path, name, visibility and members' },
+    { error: strictObject('a customer group', ['path', 'name', 'visibility', 'members']) },
   )
   .strict();
+
+/**
+ * The message of a strict object: a field it does not have is named as such (the problem's path
+ * then ends at that field, see stacks/config.ts), anything else is not that object.
+ */
+function strictObject(what: string, fields: readonly string[]) {
+  return (issue: { code?: string }): string =>
+    issue.code === 'unrecognized_keys'
+      ? `one of the fields of ${what}: ${fields.join(', ')}`
+      : `${what}: an object with ${fields.join(', ')}`;
+}
 
 const semver = /^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$/;
 
 /** A chart version of the release line we test against (same major and minor as the pin). */
 function chartVersion(pinned: string): z.ZodDefault<z.ZodString> {
   const line = pinned.split('.').slice(0, 2).join('.');
-  const what = `an exact version of the supported ${line}.x line, such as "${pinned}"`;
-  return z
-    .string({ error: what })
-    .refine((v) => semver.test(v) && v.startsWith(`${line}.`), { error: what })
-    .default(pinned);
+  return text(
+    `an exact version of the supported ${line}.x line, such as "${pinned}"`,
+    (v) => semver.test(v) && v.startsWith(`${line}.`),
+  ).default(pinned);
 }
 
-const imageTag = 'an exact image tag (not "latest") or a sha256 digest, such as "1.2.3"';
+const instances = 'an integer from 1 to 9';
+const s3Endpoint = (example: string): z.ZodString =>
+  httpsUrl(`an https URL of an S3-compatible endpoint, such as "${example}"`);
+const secretName = text('the name of a Secret in the portal namespace', isDnsSubdomain);
 
 export const configSchema = z.object({
   baseDomain: dnsName('a DNS name such as "idp.example.com"'),
   backstageHost: dnsName('a DNS name such as "backstage.idp.example.com"').optional(),
-  ingressClassName: z
-    .string()
-    .refine((v) => isDnsSubdomain(v), { error: 'the name of an IngressClass' })
-    .default('nginx'),
-  tlsSecretName: z
-    .string()
-    .refine((v) => isDnsSubdomain(v), { error: 'a Secret name (a DNS subdomain)' })
-    .default('backstage-tls'),
-  tlsClusterIssuer: z
-    .string()
-    .refine((v) => isDnsSubdomain(v), { error: 'the name of a cert-manager ClusterIssuer' })
-    .optional(),
-  storageClassName: z
-    .string()
-    .refine((v) => isDnsSubdomain(v), { error: 'the name of a StorageClass' })
-    .optional(),
-  gitlabUrl: z
-    .string({
-      error: 'an https URL without path or trailing slash, such as "https://gitlab.example.com"',
-    })
-    .regex(/^https:\/\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]{1,5})?$/, {
-      error: 'an https URL without path or trailing slash, such as "https://gitlab.example.com"',
-    })
-    .default('https://gitlab.com'),
+  ingressClassName: text('the name of an IngressClass', isDnsSubdomain).default('nginx'),
+  tlsSecretName: text('a Secret name (a DNS subdomain)', isDnsSubdomain).default('backstage-tls'),
+  tlsClusterIssuer: text('the name of a cert-manager ClusterIssuer', isDnsSubdomain).optional(),
+  storageClassName: text('the name of a StorageClass', isDnsSubdomain).optional(),
+  gitlabUrl: httpsUrl(
+    'an https URL without path or trailing slash, such as "https://gitlab.example.com"',
+  ).default('https://gitlab.com'),
   gitlabPlatformGroup: groupPath.default('platform'),
   gitlabPlatformTeamGroup: groupPath.default('platform/platform-team'),
   gitlabCustomersGroup: groupPath.default('platform/customers'),
-  backstageImageRepository: z
-    .string({ error: 'an image repository such as "ghcr.io/acme/platform-portal"' })
-    .regex(/^[a-z0-9.-]+(:[0-9]+)?(\/[a-z0-9._-]+)+$/, {
-      error: 'an image repository without tag, such as "ghcr.io/acme/platform-portal"',
-    })
-    .default(versions.backstage.image.repository),
-  backstageImageTag: z
-    .string({ error: imageTag })
-    .regex(/^((?!latest$)[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|sha256:[a-f0-9]{64})$/, {
-      error: imageTag,
-    })
-    .default(versions.backstage.image.tag),
+  backstageImageRepository: matching(
+    'an image repository without tag, such as "ghcr.io/acme/platform-portal"',
+    /^[a-z0-9.-]+(:[0-9]+)?(\/[a-z0-9._-]+)+$/,
+  ).default(versions.backstage.image.repository),
+  backstageImageTag: matching(
+    'an exact image tag (not "latest") or a sha256 digest, such as "1.2.3"',
+    /^((?!latest$)[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|sha256:[a-f0-9]{64})$/,
+  ).default(versions.backstage.image.tag),
   databaseInstances: z.coerce
-    .number({ error: 'an integer from 1 to 9' })
-    .int({ error: 'an integer from 1 to 9' })
-    .min(1, { error: 'an integer from 1 to 9' })
-    .max(9, { error: 'an integer from 1 to 9' })
+    .number({ error: instances })
+    .int({ error: instances })
+    .min(1, { error: instances })
+    .max(9, { error: instances })
     .default(2),
-  databaseStorageSize: z
-    .string()
-    .regex(/^[1-9][0-9]{0,4}Gi$/, { error: 'a size in Gi such as "10Gi"' })
-    .default('10Gi'),
+  databaseStorageSize: matching('a size in Gi such as "10Gi"', /^[1-9][0-9]{0,4}Gi$/).default(
+    '10Gi',
+  ),
   databaseBackupEnabled: z
     .enum(['true', 'false'], { error: 'true or false' })
     .default('false')
     .transform((v) => v === 'true'),
-  databaseBackupDestinationPath: z
-    .string()
-    .regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[A-Za-z0-9._-]+)*\/?$/, {
-      error: 'an s3:// URL such as "s3://acme-backups/portal"',
-    })
-    .optional(),
-  databaseBackupEndpointUrl: z
-    .string()
-    .regex(/^https:\/\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]{1,5})?$/, {
-      error:
-        'an https URL of an S3-compatible endpoint, such as "https://s3.eu-west-1.amazonaws.com"',
-    })
-    .optional(),
-  databaseBackupCredentialsSecret: z
-    .string()
-    .refine((v) => isDnsSubdomain(v), { error: 'the name of a Secret in the portal namespace' })
-    .optional(),
-  techdocsBucket: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
-      error: 'an S3 bucket name such as "acme-techdocs"',
-    })
-    .optional(),
-  techdocsRegion: z
-    .string()
-    .regex(/^[a-z0-9-]{2,32}$/, { error: 'a region name such as "eu-west-1"' })
-    .default('us-east-1'),
-  techdocsEndpoint: z
-    .string()
-    .regex(/^https:\/\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]{1,5})?$/, {
-      error: 'an https URL of an S3-compatible endpoint, such as "https://minio.example.com"',
-    })
-    .optional(),
-  techdocsCredentialsSecret: z
-    .string()
-    .refine((v) => isDnsSubdomain(v), { error: 'the name of a Secret in the portal namespace' })
-    .optional(),
-  techdocsVolumeSize: z
-    .string()
-    .regex(/^[1-9][0-9]{0,4}Gi$/, { error: 'a size in Gi such as "5Gi"' })
-    .default('5Gi'),
+  databaseBackupDestinationPath: matching(
+    'an s3:// URL such as "s3://acme-backups/portal"',
+    /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[A-Za-z0-9._-]+)*\/?$/,
+  ).optional(),
+  databaseBackupEndpointUrl: s3Endpoint('https://s3.eu-west-1.amazonaws.com').optional(),
+  databaseBackupCredentialsSecret: secretName.optional(),
+  techdocsBucket: matching(
+    'an S3 bucket name such as "acme-techdocs"',
+    /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+  ).optional(),
+  techdocsRegion: matching('a region name such as "eu-west-1"', /^[a-z0-9-]{2,32}$/).default(
+    'us-east-1',
+  ),
+  techdocsEndpoint: s3Endpoint('https://minio.example.com').optional(),
+  techdocsCredentialsSecret: secretName.optional(),
+  techdocsVolumeSize: matching('a size in Gi such as "5Gi"', /^[1-9][0-9]{0,4}Gi$/).default('5Gi'),
   crossplaneChartVersion: chartVersion(versions.crossplane.chart),
   kroChartVersion: chartVersion(versions.kro.chart),
   cloudnativePgChartVersion: chartVersion(versions.cloudnativePg.chart),
@@ -191,13 +178,15 @@ export const configSchema = z.object({
       });
     })
     .default([]),
-  gitlabClaimsProject: z
-    .string()
-    .refine((v) => isDnsLabel(v), { error: 'a project path: a DNS label such as "claims"' })
-    .default('claims'),
-  gitlabAdminToken: z.string().min(1, { error: 'a GitLab token' }).optional(),
-  kubeContext: z
-    .string()
-    .regex(/^[A-Za-z0-9@:._/-]{1,253}$/, { error: 'the name of a kubeconfig context' })
+  gitlabClaimsProject: text('a project path: a DNS label such as "claims"', isDnsLabel).default(
+    'claims',
+  ),
+  gitlabAdminToken: z
+    .string({ error: 'a GitLab token' })
+    .min(1, { error: 'a GitLab token' })
     .optional(),
+  kubeContext: matching(
+    'the name of a kubeconfig context',
+    /^[A-Za-z0-9@:._/-]{1,253}$/,
+  ).optional(),
 });

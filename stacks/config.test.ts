@@ -11,6 +11,7 @@ import {
   configSchema,
   OBJECT_KEYS,
   parseConfig,
+  parseStackConfig,
   projectSettings,
   PROJECT,
   SECRET_KEYS,
@@ -61,7 +62,7 @@ describe('stack configuration', () => {
     expect(Object.isFrozen(c.enabledAddons)).toBe(true);
   });
 
-  it('reports every problem at once, naming key, value and what is allowed', () => {
+  it('reports every problem at once, per key and between keys, naming key, value and what is allowed', () => {
     expect(
       problems({
         baseDomain: 'Not A Domain',
@@ -70,12 +71,15 @@ describe('stack configuration', () => {
         backstageImageTag: 'latest',
         databaseInstances: 'three',
         databaseStorageSize: '10GB',
-        databaseBackupEnabled: 'yes',
         crossplaneChartVersion: '1.20.0',
-        enabledAddons: '["kro","istio"]',
+        enabledAddons: '["kro","backstage"]',
         storageClassName: 'fast_ssd',
+        gitlabPlatformGroup: 'acme/platform',
+        databaseBackupEnabled: 'true',
+        techdocsBucket: 'acme-docs',
       }),
     ).toEqual([
+      // The keys' own rules, in the order of the configuration reference.
       'platform:baseDomain: "Not A Domain" is not allowed; expected a DNS name such as "idp.example.com"',
       'platform:storageClassName: "fast_ssd" is not allowed; expected the name of a StorageClass',
       'platform:gitlabUrl: "https://gitlab.example.com/" is not allowed; expected an https URL without path or trailing slash, such as "https://gitlab.example.com"',
@@ -83,8 +87,20 @@ describe('stack configuration', () => {
       'platform:backstageImageTag: "latest" is not allowed; expected an exact image tag (not "latest") or a sha256 digest, such as "1.2.3"',
       'platform:databaseInstances: "three" is not allowed; expected an integer from 1 to 9',
       'platform:databaseStorageSize: "10GB" is not allowed; expected a size in Gi such as "10Gi"',
-      'platform:databaseBackupEnabled: "yes" is not allowed; expected true or false',
       'platform:crossplaneChartVersion: "1.20.0" is not allowed; expected an exact version of the supported 2.3.x line, such as "2.3.4"',
+      // The rules between keys, in the same pass (those that read an invalid key cannot be
+      // decided: gitlabCustomersGroup's direct-subgroup rule is not reported).
+      'platform:enabledAddons: ["kro","backstage"] is not allowed; the backstage add-on needs cloudnativePg (its database)',
+      'platform:enabledAddons: ["kro","backstage"] is not allowed; the backstage add-on needs gitlab (its sign-in)',
+      'platform:databaseBackupDestinationPath is required when databaseBackupEnabled is true',
+      'platform:databaseBackupCredentialsSecret is required when databaseBackupEnabled is true',
+      'platform:techdocsCredentialsSecret is required when techdocsBucket is set (a Secret with TECHDOCS_ACCESS_KEY_ID and TECHDOCS_SECRET_ACCESS_KEY)',
+    ]);
+    // A rule that reads an invalid key is not decided on it: only the key's own problem.
+    expect(
+      problems({ ...minimal, databaseBackupEnabled: 'yes', enabledAddons: '["kro","istio"]' }),
+    ).toEqual([
+      'platform:databaseBackupEnabled: "yes" is not allowed; expected true or false',
       'platform:enabledAddons[1]: "istio" is not allowed; expected one of crossplane, kro, cloudnativePg, backstage, gitlab',
     ]);
   });
@@ -92,6 +108,90 @@ describe('stack configuration', () => {
   it('requires the keys without defaults', () => {
     expect(problems({})).toEqual([
       'platform:baseDomain is required; expected a DNS name such as "idp.example.com"',
+      'platform:gitlabAdminToken is required for the gitlab add-on; set it with `pulumi config set --secret gitlabAdminToken`',
+    ]);
+  });
+
+  it("words every problem itself: key, value and what is allowed, never the validator's wording", () => {
+    // Raw values are strings, so type errors come from the JSON keys' contents.
+    const bad: Record<string, string[]> = {
+      enabledAddons: ['5', '"kro"', '{}', 'null', '[1]', '[null]', '[[]]', 'kro', '[true]'],
+      gitlabCustomerGroups: [
+        '5',
+        '{}',
+        '"team-a"',
+        '[5]',
+        '[null]',
+        '[{}]',
+        '[[]]',
+        '[{"path":1,"name":2,"visibility":3,"members":4}]',
+        '[{"path":"a","name":"A","members":[5]}]',
+        '[{"path":"a","name":"A","members":[{}]}]',
+        '[{"path":"a","name":"A","members":[{"userId":"7","accessLevel":1}]}]',
+        '[{"path":"a","name":"A","members":[{"userId":1.5,"accessLevel":"owner","role":1}]}]',
+        '[{"path":"a","name":"A","members":[{"userId":-1,"accessLevel":"owner"}]}]',
+        '[{"path":"a","name":"A","vis":"public"}]',
+        `[{"path":"a","name":"${'x'.repeat(256)}"}]`,
+      ],
+      gitlabAdminToken: [''],
+    };
+    for (const key of CONFIG_KEYS) {
+      bad[key] ??= [
+        '',
+        ' ',
+        'UPPER_case',
+        'x'.repeat(300),
+        '\u{1F4A5}',
+        '${x}',
+        '-1',
+        '1.5',
+        'true',
+      ];
+    }
+    const shape = new RegExp(
+      '^platform:(?<at>[A-Za-z]+(\\[\\d+\\]|\\.[A-Za-z]+)*)(' +
+        [
+          ': (?<value>.+) is not allowed; (expected .+|the .+ add-on needs .+)',
+          ' is not allowed \\(value not shown: it is secret\\); expected .+',
+          ' is required(; expected .+| when .+| for .+)',
+        ].join('|') +
+        ')$',
+    );
+    let checked = 0;
+    for (const [key, values] of Object.entries(bad)) {
+      for (const value of values) {
+        let found: readonly string[] = [];
+        try {
+          parseConfig({ ...minimal, [key]: value });
+        } catch (e) {
+          found = (e as ConfigError).problems;
+        }
+        for (const problem of found) {
+          checked += 1;
+          const match = shape.exec(problem);
+          expect(match, problem).not.toBeNull();
+          // The key fed, or one a rule between keys relates it to.
+          expect(CONFIG_KEYS, problem).toContain(match!.groups!.at.split(/[[.]/)[0]);
+          // Validator phrases (zod's) and our fallback for schemas that do not word themselves.
+          expect(problem).not.toMatch(
+            /Invalid (input|option|element)|received|Too (small|big)|Unrecognized|expected (string|number|object|array|boolean|nonoptional)\b|a value of type|a valid value/,
+          );
+          if (match!.groups!.value !== undefined && !key.includes('Token')) {
+            expect(JSON.parse(match!.groups!.value), problem).not.toBeUndefined();
+          }
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(200);
+    expect(
+      problems({
+        ...minimal,
+        gitlabCustomerGroups:
+          '[{"path":"a","name":"A","vis":"public","members":[{"userId":"7","accessLevel":"owner"}]}]',
+      }),
+    ).toEqual([
+      'platform:gitlabCustomerGroups[0].members[0].userId: "7" is not allowed; expected a GitLab user id (a positive integer)',
+      'platform:gitlabCustomerGroups[0].vis: "public" is not allowed; expected one of the fields of a customer group: path, name, visibility, members',
     ]);
   });
 
@@ -114,12 +214,54 @@ describe('stack configuration', () => {
     expect(parseConfig({ ...minimal, kroChartVersion: '0.9.4' }).kroChartVersion).toBe('0.9.4');
     const long = `${Array(4).fill('a'.repeat(60)).join('.')}.com`; // 247 characters
     expect(problems({ ...minimal, baseDomain: long })).toEqual([
-      `platform:baseDomain: "${long}" is not allowed; expected a domain under which "backstage.<baseDomain>" is a valid host name`,
+      `platform:baseDomain: "${long}" is not allowed; expected a domain under which "backstage.<baseDomain>" is a valid host name (or set backstageHost)`,
     ]);
     expect(
       parseConfig({ ...minimal, baseDomain: long, backstageHost: 'portal.example.com' })
         .backstageHost,
     ).toBe('portal.example.com');
+  });
+
+  it("allows this project's namespace and the engine's, and refuses keys nothing would read", () => {
+    const stack = (extra: Record<string, string>): readonly string[] => {
+      try {
+        parseStackConfig({
+          'platform:baseDomain': 'idp.example.com',
+          'platform:gitlabAdminToken': 'glpat-x',
+          ...extra,
+        });
+        return [];
+      } catch (e) {
+        return (e as ConfigError).problems;
+      }
+    };
+    expect(
+      stack({ 'pulumi:disable-default-providers': '["*"]', 'pulumi:tags': '{"team":"a"}' }),
+    ).toEqual([]);
+    expect(
+      stack({
+        'platfrom:tlsClusterIssuer': 'letsencrypt',
+        'acme:region': 'eu',
+        'kubernetes:context': 'prod',
+        'gitlab:baseUrl': 'https://gitlab.example.com/api/v4/',
+        'random:x': 'y',
+        'platform:databaseInstances': '12',
+      }),
+    ).toEqual([
+      'platfrom:tlsClusterIssuer is not allowed: "platfrom" is not a namespace of this stack; its settings are platform:<key> (did you mean platform:tlsClusterIssuer?), and pulumi:<key> for the engine',
+      'acme:region is not allowed: "acme" is not a namespace of this stack; its settings are platform:<key>, and pulumi:<key> for the engine',
+      "kubernetes:context is not allowed: it would be ignored, since every Kubernetes resource uses the stack's explicit provider, set with platform:kubeContext",
+      "gitlab:baseUrl is not allowed: it would be ignored, since every GitLab resource uses the stack's explicit provider, set with platform:gitlabUrl and platform:gitlabAdminToken",
+      'random:x is not allowed: it would be ignored, since the random provider has no settings',
+      'platform:databaseInstances: "12" is not allowed; expected an integer from 1 to 9',
+    ]);
+  });
+
+  it('keeps every rule between keys out of the schema, so that all rules run in one pass', () => {
+    // parseConfig parses key by key; an object-level refinement of configSchema would only run
+    // once every key is valid, reporting its problems a run later. Such rules go in
+    // stacks/config-rules.ts.
+    expect(configSchema._zod.def.checks ?? []).toEqual([]);
   });
 
   it('validates customer groups item by item, naming the failing field', () => {

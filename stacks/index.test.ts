@@ -125,18 +125,31 @@ describe('the platform stack under mocks', () => {
   });
 
   it('parents every child to its component', () => {
-    for (const e of stack.result.entries) {
-      // The portal namespace belongs to the stack: the portal and its database share it.
-      const stackLevel =
-        e.type.startsWith('platform:') ||
-        e.type === 'pulumi:providers:kubernetes' ||
-        e.name === 'portal-namespace';
-      if (stackLevel) {
-        expect(e.parent, e.name).toBeUndefined();
-      } else {
-        expect(e.parent, e.name).toMatch(/^platform:/);
-      }
+    const entries = stack.result.entries;
+    const components = entries.filter((e) => e.type.startsWith('platform:'));
+    // The portal namespace belongs to the stack: the portal and its database share it.
+    const stackLevel = (e: PlanEntry): boolean =>
+      e.type.startsWith('platform:') ||
+      e.type === 'pulumi:providers:kubernetes' ||
+      e.name === 'portal-namespace';
+    for (const e of entries.filter(stackLevel)) {
+      expect(e.parent, e.name).toBeUndefined();
     }
+    // A component names its children `<component>-...` (infra/*.ts): the one whose name is the
+    // longest such prefix is the child's (gitlab-agent-token is gitlab-agent's, not gitlab's).
+    const children = entries.filter((e) => !stackLevel(e));
+    expect(children.length).toBeGreaterThan(components.length);
+    for (const e of children) {
+      const owner = components
+        .filter((c) => e.name.startsWith(`${c.name}-`))
+        .sort((a, b) => b.name.length - a.name.length)[0];
+      expect(owner, `${e.type} ${e.name} is named after no component`).toBeDefined();
+      expect(e.parent, e.name).toBe(`${owner.type}::${owner.name}`);
+    }
+    // Every component has children, and every parent is a component that was registered.
+    expect(new Set(children.map((e) => e.parent))).toEqual(
+      new Set(components.map((c) => `${c.type}::${c.name}`)),
+    );
   });
 });
 

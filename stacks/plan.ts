@@ -3,12 +3,12 @@
  * resource it registers (type, name, parent, dependencies, protection flags, provider and inputs),
  * with every secret replaced by a fixed marker. Needs no cluster, no Pulumi CLI, no credentials.
  */
-import * as fs from 'node:fs';
 import * as pulumi from '@pulumi/pulumi';
-import { parse, stringify } from 'yaml';
+import { stringify } from 'yaml';
 import { PROJECT, SECRET_KEYS } from './config';
+import { readStackConfig, SECRET_MARKER } from './stack-file';
 
-export const SECRET_MARKER = '[secret]';
+export { readStackConfig, SECRET_MARKER, StackFileError } from './stack-file';
 export const UNKNOWN_MARKER = '[unknown]';
 
 // Wire-format signatures of Pulumi's property serialization (sdk/nodejs/runtime/rpc.ts).
@@ -107,6 +107,8 @@ export interface RunOptions {
   readonly mockId?: (type: string, name: string) => string;
   /** Loads the program (a `require` or `import` of its entry point). */
   readonly load: () => unknown;
+  /** Told of every resource the program registers, as it registers it. */
+  readonly onRegister?: (type: string, name: string) => void;
 }
 
 export interface RunResult {
@@ -170,6 +172,7 @@ export async function runUnderMocks(options: RunOptions): Promise<RunResult> {
   const register = monitor.registerResource.bind(monitor);
   const entries: PlanEntry[] = [];
   monitor.registerResource = (req, callback) => {
+    options.onRegister?.(req.getType(), req.getName());
     const provider = req.getProvider();
     entries.push({
       type: req.getType(),
@@ -202,7 +205,14 @@ export async function runUnderMocks(options: RunOptions): Promise<RunResult> {
       callback(err, res);
     });
   };
-  const program = (await options.load()) as Record<string, unknown>;
+  let program: Record<string, unknown>;
+  try {
+    program = (await options.load()) as Record<string, unknown>;
+  } catch (e) {
+    // What the program registered before it failed reaches the monitor before we report.
+    await pulumi.runtime.disconnect();
+    throw e;
+  }
   const exports: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(program)) {
     exports[key] = await resolve(value);
@@ -239,24 +249,6 @@ async function resolve(value: unknown, insideOutput = false): Promise<unknown> {
     return Object.fromEntries(entries.filter(([, v]) => v !== undefined));
   }
   return value;
-}
-
-/** The raw config of a stack file (Pulumi.<stack>.yaml), as Pulumi passes it to the program. */
-export function readStackConfig(file: string): Record<string, string> {
-  if (!fs.existsSync(file)) {
-    throw new Error(`no stack file ${file}`);
-  }
-  const doc = parse(fs.readFileSync(file, 'utf8')) as { config?: Record<string, unknown> };
-  const config: Record<string, string> = {};
-  for (const [key, value] of Object.entries(doc.config ?? {})) {
-    if (value !== null && typeof value === 'object' && 'secure' in value) {
-      // Encrypted values cannot be read offline; the plan shows where they go as secrets.
-      config[key] = SECRET_MARKER;
-    } else {
-      config[key] = typeof value === 'string' ? value : JSON.stringify(value);
-    }
-  }
-  return config;
 }
 
 /**

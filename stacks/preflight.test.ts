@@ -1,8 +1,12 @@
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as https from 'node:https';
+import * as net from 'node:net';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from './config';
-import { preflight, renderTable, type ApiResponse, type Fetch } from './preflight';
+import { httpFetch, preflight, renderTable, type ApiResponse, type Fetch } from './preflight';
 
 const fixtures = path.join(__dirname, '__fixtures__', 'gitlab-api');
 const recorded = (file: string): unknown =>
@@ -124,16 +128,142 @@ describe('preflight', () => {
     expect(failed(results)).toEqual(['OAuth application redirect URL']);
   });
 
-  it('reports an unreachable GitLab and a missing token without throwing', async () => {
-    const down: Fetch = () => Promise.reject(new Error('getaddrinfo ENOTFOUND gitlab.example.com'));
-    expect(await preflight(config, 't', down, TODAY)).toEqual([
-      {
-        check: 'GitLab answers',
-        ok: false,
-        detail: 'request failed: getaddrinfo ENOTFOUND gitlab.example.com',
-      },
-    ]);
-    const results = await preflight(config, undefined, gitlab(), TODAY);
+  it('reports a missing token without asking GitLab with it', async () => {
+    const seen: string[] = [];
+    const results = await preflight(config, undefined, gitlab({}, seen), TODAY);
     expect(failed(results)).toEqual(['admin token']);
+    expect(seen).toEqual(['/version ']);
   });
 });
+
+/**
+ * Real failures of the real `fetch` (the one `npm run preflight` uses), on this machine only:
+ * a closed loopback port, a name under `.invalid` (which never resolves, RFC 6761), a loopback
+ * TLS server whose certificate is self-signed.
+ */
+describe('preflight against GitLab that cannot be reached', { timeout: 30_000 }, () => {
+  const reach = async (gitlabUrl: string): Promise<string> => {
+    const results = await preflight(
+      parseConfig({ baseDomain: 'idp.example.com', gitlabUrl, gitlabAdminToken: 'x' }),
+      'glpat-token',
+      httpFetch(),
+      TODAY,
+    );
+    expect(results.map((r) => [r.check, r.ok])).toEqual([['GitLab answers', false]]);
+    return results[0].detail;
+  };
+
+  it('names a refused connection', async () => {
+    const port = await closedPort();
+    expect(await reach(`https://127.0.0.1:${port}`)).toBe(
+      `request failed: connect ECONNREFUSED 127.0.0.1:${port}: nothing accepts connections there: check the host and port of gitlabUrl`,
+    );
+  });
+
+  it('names a host name that does not resolve', async () => {
+    // ENOTFOUND from a resolver that answers, EAI_AGAIN where none does: both are the system's.
+    expect(await reach('https://gitlab.invalid')).toMatch(
+      /^request failed: getaddrinfo (ENOTFOUND gitlab\.invalid: the host name does not resolve: check gitlabUrl and DNS|EAI_AGAIN gitlab\.invalid: .+)$/,
+    );
+  });
+
+  it('names an untrusted certificate, and what to do about it', async () => {
+    const server = await selfSignedServer();
+    try {
+      expect(await reach(`https://127.0.0.1:${server.port}`)).toBe(
+        "request failed: self-signed certificate (DEPTH_ZERO_SELF_SIGNED_CERT): GitLab's TLS certificate is not trusted here; if a private CA issued it, point NODE_EXTRA_CA_CERTS at that CA's certificate (PEM) and run again",
+      );
+      expect(server.requests()).toBe(0); // the handshake failed: nothing was sent
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('names a server that does not answer in time', async () => {
+    // Accepts the connection and never answers.
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer((socket) => sockets.push(socket));
+    await new Promise<void>((done) => silent.listen(0, '127.0.0.1', done));
+    try {
+      const results = await preflight(
+        parseConfig({
+          baseDomain: 'idp.example.com',
+          gitlabUrl: `https://127.0.0.1:${(silent.address() as net.AddressInfo).port}`,
+          gitlabAdminToken: 'x',
+        }),
+        'glpat-token',
+        httpFetch(300),
+        TODAY,
+      );
+      expect(results).toEqual([
+        { check: 'GitLab answers', ok: false, detail: 'request failed: no answer within 0.3 s' },
+      ]);
+      expect(sockets.length).toBe(1);
+    } finally {
+      sockets.forEach((s) => s.destroy());
+      await new Promise<void>((done) => silent.close(() => done()));
+    }
+  });
+});
+
+/** A loopback port nothing listens on: one the system just gave out and took back. */
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((done) => server.close(() => done()));
+  return port;
+}
+
+/** An HTTPS server on loopback with a certificate openssl signs with its own key. */
+async function selfSignedServer(): Promise<{
+  port: number;
+  requests: () => number;
+  close: () => Promise<void>;
+}> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'preflight-tls-'));
+  try {
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-days',
+        '1',
+        '-keyout',
+        path.join(dir, 'key.pem'),
+        '-out',
+        path.join(dir, 'cert.pem'),
+      ],
+      { stdio: 'pipe', timeout: 20_000 },
+    );
+    let requests = 0;
+    const server = https.createServer(
+      {
+        key: fs.readFileSync(path.join(dir, 'key.pem')),
+        cert: fs.readFileSync(path.join(dir, 'cert.pem')),
+      },
+      (_req, res) => {
+        requests += 1;
+        res.end('{"version":"18.5.1-ee"}');
+      },
+    );
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    return {
+      port: (server.address() as net.AddressInfo).port,
+      requests: () => requests,
+      close: () => new Promise<void>((done) => server.close(() => done())),
+    };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -23,6 +23,88 @@ export interface CheckResult {
   readonly detail: string;
 }
 
+/** How long a request to GitLab may take before its check fails. */
+export const REQUEST_TIMEOUT_MS = 30_000;
+
+/**
+ * The real `fetch`, each request (answer and body) limited to `timeoutMs`: what
+ * `npm run preflight` uses.
+ */
+export function httpFetch(timeoutMs: number = REQUEST_TIMEOUT_MS): Fetch {
+  const late = (e: unknown): never => {
+    throw (e as Error | null)?.name === 'TimeoutError'
+      ? new Error(`no answer within ${timeoutMs / 1000} s`)
+      : e;
+  };
+  return async (url, init) => {
+    const response = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) }).catch(
+      late,
+    );
+    return { status: response.status, json: () => response.json().catch(late) };
+  };
+}
+
+/** What to do about a network failure, by the error code Node gives its cause. */
+const FAILURE_HINTS: Readonly<Record<string, string>> = {
+  ENOTFOUND: 'the host name does not resolve: check gitlabUrl and DNS',
+  EAI_AGAIN: 'the host name could not be resolved (DNS did not answer): check DNS',
+  ECONNREFUSED: 'nothing accepts connections there: check the host and port of gitlabUrl',
+  ECONNRESET: 'the connection was closed: a proxy or firewall may be in the way',
+  ETIMEDOUT: 'the connection timed out: a firewall may be in the way',
+  EHOSTUNREACH: 'the host is unreachable from here',
+  ENETUNREACH: 'the network is unreachable from here',
+  UND_ERR_CONNECT_TIMEOUT: 'the connection timed out: a firewall may be in the way',
+};
+const CERTIFICATE_HINT =
+  "GitLab's TLS certificate is not trusted here; if a private CA issued it, point NODE_EXTRA_CA_CERTS at that CA's certificate (PEM) and run again";
+
+interface ErrorLike {
+  readonly name?: string;
+  readonly message?: string;
+  readonly code?: string;
+  readonly cause?: unknown;
+  readonly errors?: readonly unknown[];
+}
+
+/** The errors a failure is made of: its causes, and the attempts of an AggregateError. */
+function causes(e: unknown): ErrorLike[] {
+  if (e === null || typeof e !== 'object') {
+    return [{ message: String(e) }];
+  }
+  const error = e as ErrorLike;
+  const inner = [
+    ...(error.cause !== undefined ? causes(error.cause) : []),
+    ...(error.errors ?? []).flatMap(causes),
+  ];
+  return inner.length > 0 ? inner : [error];
+}
+
+/**
+ * Why a request failed, from the errors underneath the one `fetch` throws ("fetch failed"): the
+ * system's or TLS's own message and code (ENOTFOUND, ECONNREFUSED, a certificate error), and
+ * what to do about it.
+ */
+function requestFailure(e: unknown): string {
+  const roots = causes(e);
+  const said = [
+    ...new Set(
+      roots.map((r) => {
+        const message = r.message ?? r.name ?? 'an error without a message';
+        return r.code !== undefined && !message.includes(r.code)
+          ? `${message} (${r.code})`
+          : message;
+      }),
+    ),
+  ].join('; ');
+  const codes = roots.map((r) => r.code ?? '');
+  const hint =
+    codes.map((c) => FAILURE_HINTS[c]).find((h) => h !== undefined) ??
+    (codes.some((c) => /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS/.test(c))
+      ? CERTIFICATE_HINT
+      : undefined);
+  return hint !== undefined ? `${said}: ${hint}` : said;
+}
+
 /** Scopes the admin token needs: the API, and admin mode where GitLab enforces it. */
 export const REQUIRED_TOKEN_SCOPES = ['api'] as const;
 
@@ -63,7 +145,14 @@ export async function preflight(
       results.push({ check, ...r });
       return r.ok;
     } catch (e) {
-      results.push({ check, ok: false, detail: `request failed: ${(e as Error).message}` });
+      results.push({
+        check,
+        ok: false,
+        detail:
+          e instanceof SyntaxError
+            ? `the answer is not JSON (${e.message}): is gitlabUrl the address of a GitLab instance?`
+            : `request failed: ${requestFailure(e)}`,
+      });
       return false;
     }
   };

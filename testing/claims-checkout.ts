@@ -24,7 +24,12 @@ export function runClaimsCheck(
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'claims-checkout-'));
   try {
     writeFiles(dir, files);
-    const run = spawnSync('sh', ['-c', script], { cwd: dir, env: { ...process.env, ...env } });
+    const run = spawnSync('sh', ['-c', script], {
+      cwd: dir,
+      env: { ...process.env, ...env },
+      // Under a second even on a loaded two-core machine: a run this long is hung.
+      timeout: 30_000,
+    });
     return { status: run.status ?? -1, stderr: run.stderr.toString() };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -18,19 +18,64 @@ export interface CiCheck {
 
 /** Validates `content` as the `.gitlab-ci.yml` of a checkout of branch `branch`. */
 export function checkGitlabCi(content: string, branch = 'main'): CiCheck {
+  return listJobs(content, branch, [], ['--list']);
+}
+
+/**
+ * The jobs gitlab-ci-local puts in a pipeline of `content` (their rules evaluated): pushed to
+ * `branch` (`source` "push"), or for a merge request from it ("merge_request_event"). The
+ * repository's default branch is `main`.
+ */
+export function pipelineJobs(
+  content: string,
+  branch: string,
+  source: 'push' | 'merge_request_event',
+): string[] {
+  const check = listJobs(
+    content,
+    branch,
+    [
+      '--variable',
+      `CI_PIPELINE_SOURCE=${source}`,
+      '--ignore-predefined-vars',
+      'CI_PIPELINE_SOURCE',
+    ],
+    ['--list-csv'],
+  );
+  if (!check.ok) {
+    throw new Error(`gitlab-ci-local refused the pipeline:\n${check.output}`);
+  }
+  const lines = check.output.split('\n');
+  const header = lines.findIndex((l) => l.startsWith('name;'));
+  return lines
+    .slice(header + 1)
+    .filter((l) => /^[\w-]+;/.test(l))
+    .map((l) => l.split(';')[0]);
+}
+
+function listJobs(
+  content: string,
+  branch: string,
+  variables: readonly string[],
+  list: readonly string[],
+): CiCheck {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gitlab-ci-'));
   try {
     fs.writeFileSync(path.join(dir, '.gitlab-ci.yml'), content);
     const git = (...args: string[]): void => {
       execFileSync('git', args, { cwd: dir, stdio: 'pipe' });
     };
-    git('init', '--quiet', `--initial-branch=${branch}`);
+    git('init', '--quiet', '--initial-branch=main');
     git('add', '.gitlab-ci.yml');
     git('-c', 'user.name=ci', '-c', 'user.email=ci@example.com', 'commit', '--quiet', '-m', 'ci');
     git('remote', 'add', 'origin', 'https://gitlab.example.com/acme/project.git');
-    const run = spawnSync(CLI, ['--list'], {
+    if (branch !== 'main') {
+      git('checkout', '--quiet', '-b', branch);
+    }
+    const run = spawnSync(CLI, [...list, ...variables], {
       cwd: dir,
       env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+      timeout: 60_000,
     });
     return { ok: run.status === 0, output: `${run.stdout.toString()}${run.stderr.toString()}` };
   } finally {
