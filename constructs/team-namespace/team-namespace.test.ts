@@ -11,7 +11,7 @@ import {
 } from '../../testing/schemas';
 import { PropsError } from '../validation';
 import { MAX_VIEWERS } from './schema';
-import { DEFAULT_NAMESPACE_SIZES } from './sizes';
+import { CONTAINER_DEFAULT_PATHS, DEFAULT_NAMESPACE_SIZES, QUOTA_KEYS } from './sizes';
 import { TeamNamespaceApi, type TeamNamespaceApiProps } from './team-namespace';
 
 interface Synthesized {
@@ -93,15 +93,24 @@ describe('TeamNamespaceApi', () => {
     expect([...(xrSchema.properties!.spec.properties!.size.enum as string[])].sort()).toEqual(
       sizes,
     );
+    const mapped: string[] = [];
     for (const t of templates) {
       for (const p of t.patches ?? []) {
         for (const tr of p.transforms ?? []) {
           if (tr.type === 'map') {
+            mapped.push(`${t.name} ${p.toFieldPath}`);
             expect(Object.keys(tr.map!).sort(), `${t.name} ${p.toFieldPath}`).toEqual(sizes);
           }
         }
       }
     }
+    // Every quota value and every container default is looked up from the size, and nothing else.
+    expect(mapped.sort()).toEqual(
+      [
+        ...Object.values(QUOTA_KEYS).map((k) => `quota spec.hard[${k}]`),
+        ...Object.values(CONTAINER_DEFAULT_PATHS).map((p) => `limit-range spec.limits[0].${p}`),
+      ].sort(),
+    );
   });
 
   it('grants Crossplane exactly the kinds it composes, and bind on the two roles', () => {
@@ -117,21 +126,23 @@ describe('TeamNamespaceApi', () => {
       'v1/Namespace',
       'v1/ResourceQuota',
     ]);
+    // What a controller needs to own its objects: read, watch, create, update and delete them.
+    const manage = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
     expect(role.rules).toEqual([
       {
         apiGroups: [''],
         resources: ['limitranges', 'namespaces', 'resourcequotas'],
-        verbs: expect.any(Array),
+        verbs: manage,
       },
       {
         apiGroups: ['networking.k8s.io'],
         resources: ['networkpolicies'],
-        verbs: expect.any(Array),
+        verbs: manage,
       },
       {
         apiGroups: ['rbac.authorization.k8s.io'],
         resources: ['rolebindings'],
-        verbs: expect.any(Array),
+        verbs: manage,
       },
       {
         apiGroups: ['rbac.authorization.k8s.io'],
