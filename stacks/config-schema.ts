@@ -3,6 +3,7 @@
  * with the messages users see. stacks/config.ts parses with it.
  */
 import { z } from 'zod';
+import { CONFIGURED_GROUP_PATH_MAX_LENGTH } from '../constructs/gitlab-paths';
 import { isDnsLabel, isDnsSubdomain } from '../constructs/names';
 import { GROUP_PATH_PATTERN } from '../constructs/team-namespace/schema';
 import { versions } from '../infra/versions';
@@ -16,6 +17,10 @@ const groupPath = z
   .string({ error: 'a GitLab group path of lowercase DNS-label segments, such as "acme/platform"' })
   .regex(new RegExp(GROUP_PATH_PATTERN), {
     error: 'a GitLab group path of lowercase DNS-label segments, such as "acme/platform"',
+  })
+  // The shared templates' name budgets are derived from this bound (constructs/gitlab-paths.ts).
+  .max(CONFIGURED_GROUP_PATH_MAX_LENGTH, {
+    error: `a GitLab group path of at most ${CONFIGURED_GROUP_PATH_MAX_LENGTH} characters (the portal's templates append names to it)`,
   });
 /** GitLab access levels a member can be given (the provider's wire values). */
 export const ACCESS_LEVELS = [

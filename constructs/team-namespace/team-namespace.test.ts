@@ -259,13 +259,31 @@ describe('TeamNamespaceApi', () => {
     expect(errors({ owner: 'a', quota: { cpu: '1' } }).join()).toMatch(/additional properties/);
   });
 
-  it('limits XR names to namespace names with a CEL rule the API server evaluates', () => {
-    const [{ rule }] = (xrSchema as any)['x-kubernetes-validations'];
-    const accepts = (name: string): unknown => evalCel(rule, { self: { metadata: { name } } });
-    expect(accepts('team-a')).toBe(true);
-    expect(accepts('a'.repeat(63))).toBe(true);
+  it('limits XR names to namespace names with CEL rules the API server evaluates', () => {
+    const rules = (xrSchema as any)['x-kubernetes-validations'] as { rule: string }[];
+    // The API server accepts an object only when every rule holds.
+    const accepts = (name: string): boolean =>
+      rules.every(({ rule }) => evalCel(rule, { self: { metadata: { name } } }) === true);
+    for (const good of ['team-a', 'a'.repeat(63), 'kube', 'defaults', 'backstage-team']) {
+      expect(accepts(good), good).toBe(true);
+    }
     for (const bad of ['a'.repeat(64), 'Team-a', 'team.a', 'team-']) {
       expect(accepts(bad), bad).toBe(false);
+    }
+    // Namespaces of Kubernetes and of the platform itself are never team namespaces.
+    for (const reserved of [
+      'default',
+      'kube-system',
+      'kube-public',
+      'kube-node-lease',
+      'crossplane-system',
+      'kro-system',
+      'cnpg-system',
+      'backstage',
+      'gitlab-agent',
+      'ingress-nginx',
+    ]) {
+      expect(accepts(reserved), reserved).toBe(false);
     }
   });
 
