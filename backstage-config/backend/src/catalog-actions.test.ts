@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { actionContext } from '../../../testing/scaffolder';
 import {
   type CatalogReader,
+  createEntityAbsentAction,
   createGitlabGroupAction,
   createRequireEntityAction,
 } from './catalog-actions';
@@ -152,5 +153,38 @@ describe('platform:catalog:require', () => {
     );
     expect(error).toBeInstanceOf(InputError);
     expect((error as Error).message).toBe(message);
+  });
+});
+
+describe('platform:catalog:absent', () => {
+  const action = createEntityAbsentAction({ catalog });
+
+  it('passes for a name nobody has', async () => {
+    await expect(
+      run(action, { entityRef: 'component:default/invoice-api', field: 'name' }),
+    ).resolves.toEqual({});
+  });
+
+  it('refuses a name that is taken, saying where the entity comes from', async () => {
+    ENTITIES.push({
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'Component',
+      metadata: {
+        name: 'billing',
+        namespace: 'default',
+        annotations: {
+          'backstage.io/managed-by-location': 'url:https://gitlab.example.com/acme/billing',
+        },
+      },
+      spec: { type: 'service', lifecycle: 'production', owner: 'group:default/customers-team-a' },
+    });
+    const error = await run(action, {
+      entityRef: 'component:default/billing',
+      field: 'name',
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as Error).message).toBe(
+      'name: component:default/billing is already in the catalog (from url:https://gitlab.example.com/acme/billing); choose another name',
+    );
   });
 });

@@ -17,6 +17,7 @@ import { createTemplateAction, type TemplateAction } from '@backstage/plugin-sca
 
 export const REQUIRE_ENTITY_ACTION_ID = 'platform:catalog:require';
 export const GITLAB_GROUP_ACTION_ID = 'platform:catalog:gitlab-group';
+export const ENTITY_ABSENT_ACTION_ID = 'platform:catalog:absent';
 
 /** The part of the catalog service these checks use. */
 export type CatalogReader = Pick<CatalogService, 'getEntityByRef'>;
@@ -71,6 +72,39 @@ export function createRequireEntityAction(options: {
     async handler(ctx) {
       const { entityRef, kind, field } = ctx.input;
       ctx.output('entity', await requireEntity(options.catalog, ctx, field, entityRef, kind));
+    },
+  });
+}
+
+/**
+ * Fails when the entity already exists: a new component's name must be free, or the catalog
+ * refuses the new repository's entity as a conflict after the repository was created.
+ */
+export function createEntityAbsentAction(options: {
+  catalog: CatalogReader;
+}): TemplateAction<{ entityRef: string; field: string }> {
+  return createTemplateAction({
+    id: ENTITY_ABSENT_ACTION_ID,
+    description: 'Fails when the entity is already in the catalog.',
+    supportsDryRun: true,
+    schema: {
+      input: {
+        entityRef: (z) => z.string().describe('The entity reference the template would create'),
+        field: (z) => z.string().describe('The form field it is named after, for the message'),
+      },
+    },
+    async handler(ctx) {
+      const { entityRef, field } = ctx.input;
+      const ref = stringifyEntityRef(parseEntityRef(entityRef));
+      const existing = await options.catalog.getEntityByRef(ref, {
+        credentials: (await ctx.getInitiatorCredentials()) as never,
+      });
+      if (existing !== undefined) {
+        const from = existing.metadata.annotations?.['backstage.io/managed-by-location'];
+        throw new InputError(
+          `${field}: ${ref} is already in the catalog${from !== undefined ? ` (from ${from})` : ''}; choose another name`,
+        );
+      }
     },
   });
 }

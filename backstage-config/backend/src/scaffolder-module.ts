@@ -2,7 +2,11 @@ import { coreServices, createBackendModule } from '@backstage/backend-plugin-api
 import { ScmIntegrations } from '@backstage/integration';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
-import { createGitlabGroupAction, createRequireEntityAction } from './catalog-actions';
+import {
+  createEntityAbsentAction,
+  createGitlabGroupAction,
+  createRequireEntityAction,
+} from './catalog-actions';
 import { createClaimCheckAction } from './claim-check-action';
 
 /** The portal's own template actions: checks that run before a template writes anything. */
@@ -21,6 +25,7 @@ export const platformScaffolderModule = createBackendModule({
           createClaimCheckAction({ integrations: ScmIntegrations.fromConfig(config) }),
           createRequireEntityAction({ catalog }),
           createGitlabGroupAction({ catalog }),
+          createEntityAbsentAction({ catalog }),
         );
         return Promise.resolve();
       },

@@ -1,0 +1,511 @@
+/**
+ * The templates of dist/templates run offline with every step they have, through the real
+ * actions (testing/template-run.ts: Backstage's fetch:template and catalog:register, the pinned
+ * publish:gitlab:merge-request against a @gitbeaker client stub, the portal's own checks against
+ * a catalog stub), for stacks at the boundaries the configuration schema allows; everything they
+ * produce is judged by its consumer (testing/template-output.ts).
+ */
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { isDns1035Label, isDnsLabel } from '../constructs/names';
+import { isReservedNamespace } from '../constructs/namespaces';
+import { GROUP_PATH_PATTERN } from '../constructs/team-namespace/schema';
+import { orgEntityName } from '../infra/backstage';
+import { parseConfig } from '../stacks/config';
+import { checkGitlabCi } from '../testing/gitlab-ci';
+import {
+  customerGroupRef,
+  exampleCatalog,
+  exampleParameters,
+  TEMPLATE_NAMES,
+  type TemplateName,
+} from '../testing/template-examples';
+import { outputProblems, pipelineProblems } from '../testing/template-output';
+import {
+  DEV_STACK,
+  distTemplate,
+  orgGroup,
+  runTemplate,
+  type TemplateRun,
+  type TemplateStack,
+} from '../testing/template-run';
+
+/** Stacks at the boundaries of the configuration schema (each one is checked to be allowed). */
+const STACKS: Readonly<Record<string, TemplateStack>> = {
+  dev: DEV_STACK,
+  // Every configured group path as long as allowed (32 characters), another GitLab host.
+  longest: {
+    gitlabUrl: 'https://git.platform-eu.example.org',
+    platformGroup: 'acme-platform-europe',
+    customersGroup: 'acme-platform-europe/customers-1',
+    claimsProject: 'platform-claims-repository',
+  },
+  // The configuration's defaults (shortest paths), a GitLab host with a port.
+  defaults: {
+    gitlabUrl: 'https://gitlab.internal.example:8443',
+    platformGroup: 'platform',
+    customersGroup: 'platform/customers',
+    claimsProject: 'claims',
+  },
+};
+
+describe('the stacks these tests use', () => {
+  it.each(Object.entries(STACKS))('%s is one the stack configuration allows', (_, stack) => {
+    const config = parseConfig({
+      baseDomain: 'idp.example.com',
+      gitlabAdminToken: 'test-token',
+      gitlabUrl: stack.gitlabUrl,
+      gitlabPlatformGroup: stack.platformGroup,
+      gitlabPlatformTeamGroup: `${stack.platformGroup}/team`,
+      gitlabCustomersGroup: stack.customersGroup,
+      gitlabClaimsProject: stack.claimsProject,
+    });
+    expect(config.gitlabCustomersGroup).toBe(stack.customersGroup);
+  });
+
+  it('reach the longest customers group path the configuration allows', () => {
+    expect(STACKS.longest.customersGroup).toHaveLength(32);
+  });
+});
+
+const run = (
+  name: TemplateName,
+  stack: TemplateStack,
+  parameters: Record<string, unknown> = exampleParameters(name, stack),
+  extra: { claims?: Record<string, string>; user?: string | null; catalog?: object[] } = {},
+): Promise<TemplateRun> =>
+  runTemplate(name, {
+    parameters,
+    stack,
+    catalog: [...exampleCatalog(stack), ...((extra.catalog ?? []) as never[])],
+    ...(extra.claims !== undefined ? { claims: extra.claims } : {}),
+    ...(extra.user !== undefined ? { user: extra.user } : {}),
+  });
+
+/** Runs, and expects everything it produced to be accepted by its consumer. */
+async function runOk(
+  name: TemplateName,
+  stack: TemplateStack,
+  parameters: Record<string, unknown> = exampleParameters(name, stack),
+  extra: Parameters<typeof run>[3] = {},
+): Promise<TemplateRun> {
+  const result = await run(name, stack, parameters, extra);
+  expect(await outputProblems(name, result, stack, parameters), JSON.stringify(parameters)).toEqual(
+    [],
+  );
+  if (result.mergeRequestFiles !== undefined) {
+    expect(pipelineProblems(result.mergeRequestFiles, stack)).toBe('');
+  }
+  return result;
+}
+
+const claimOf = (r: TemplateRun, file: string): Record<string, any> =>
+  parse(r.mergeRequestFiles![file]) as Record<string, any>;
+
+describe.each(Object.entries(STACKS))('the worked examples on the %s stack', (_, stack) => {
+  const host = new URL(stack.gitlabUrl).host;
+
+  it('team-namespace claims the namespace for the GitLab group of the chosen owner', async () => {
+    const r = await runOk('team-namespace', stack);
+    expect(Object.keys(r.mergeRequestFiles!)).toEqual(['claims/teamnamespaces/team-a.yaml']);
+    expect(claimOf(r, 'claims/teamnamespaces/team-a.yaml').spec).toEqual({
+      owner: `${stack.customersGroup}/team-a`,
+      size: 'medium',
+      viewers: [`${stack.platformGroup}/platform-team`],
+    });
+    expect(r.mergeRequest).toMatchObject({
+      source_branch: 'claims/teamnamespaces/team-a',
+      title: 'TeamNamespace team-a',
+      labels: ['platform-claim'],
+    });
+  });
+
+  it('postgres-database claims the database in its namespace', async () => {
+    const r = await runOk('postgres-database', stack);
+    expect(claimOf(r, 'claims/postgresdatabases/team-a/orders.yaml')).toMatchObject({
+      metadata: { name: 'orders', namespace: 'team-a' },
+      spec: { version: '16', storage: '20Gi' },
+    });
+  });
+
+  it('customer-group requests the group and a namespace it owns, in one merge request', async () => {
+    const r = await runOk('customer-group', stack);
+    const group = JSON.parse(r.mergeRequestFiles!['groups/team-b.json']) as Record<string, any>;
+    const entity = orgEntityName(stack.platformGroup, stack.customersGroup);
+    expect(group).toMatchObject({
+      metadata: {
+        name: `${entity}-team-b`,
+        description: 'Payments and invoicing',
+        annotations: { 'platform.example.org/gitlab-group': `${stack.customersGroup}/team-b` },
+      },
+      spec: { parent: entity, profile: { displayName: 'Team B (payments)' } },
+    });
+    expect(claimOf(r, 'claims/teamnamespaces/team-b.yaml').spec).toEqual({
+      owner: `${stack.customersGroup}/team-b`,
+      size: 'small',
+    });
+  });
+
+  it('new-service publishes the project with its catalog entry and registers it', async () => {
+    const r = await runOk('new-service', stack);
+    const entity = parse(r.published!['catalog-info.yaml']) as Record<string, any>;
+    expect(entity.metadata.annotations).toEqual({
+      'gitlab.com/project-slug': `${stack.customersGroup}/team-b/invoice-api`,
+      'gitlab.com/instance': host,
+      'backstage.io/techdocs-ref': 'dir:.',
+      'backstage.io/kubernetes-id': 'invoice-api',
+      'backstage.io/kubernetes-namespace': 'team-b',
+    });
+    expect(r.registered).toEqual([
+      `${stack.gitlabUrl}/${stack.customersGroup}/team-b/invoice-api/-/blob/main/catalog-info.yaml`,
+    ]);
+    expect(r.steps.find((s) => s.action === 'publish:gitlab')?.input).toMatchObject({
+      repoUrl: exampleParameters('new-service', stack).repoUrl,
+      repoVisibility: 'private',
+    });
+  });
+});
+
+it('new-service gives a pipeline GitLab accepts, and TechDocs', async () => {
+  const r = await runOk('new-service', DEV_STACK);
+  const check = checkGitlabCi(r.published!['.gitlab-ci.yml']);
+  expect(check.ok, check.output).toBe(true);
+  const ci = parse(r.published!['.gitlab-ci.yml']) as Record<string, any>;
+  expect(Object.keys(ci).filter((k) => ci[k]?.script !== undefined)).toEqual([
+    'lint-dockerfile',
+    'build-image',
+    'techdocs',
+  ]);
+  expect(parse(r.published!['mkdocs.yml']).plugins).toContain('techdocs-core');
+}, 60_000);
+
+/** The form fields a caller may leave out (in no page's `required`). */
+function optionalFields(name: TemplateName): string[] {
+  const pages = distTemplate(name).spec.parameters as {
+    properties: Record<string, unknown>;
+    required?: string[];
+  }[];
+  return pages.flatMap((p) => Object.keys(p.properties).filter((k) => !p.required?.includes(k)));
+}
+
+describe('optional fields left out, as API callers and CI send them (only the UI fills defaults)', () => {
+  it('every template has optional fields to leave out', () => {
+    expect(Object.fromEntries(TEMPLATE_NAMES.map((n) => [n, optionalFields(n)]))).toEqual({
+      'team-namespace': ['size', 'viewers'],
+      'postgres-database': ['version', 'storage'],
+      'customer-group': ['description', 'size'],
+      'new-service': ['system'],
+    });
+  });
+
+  it.each(TEMPLATE_NAMES.flatMap((n) => Object.keys(STACKS).map((s) => [n, s] as const)))(
+    '%s on the %s stack: each one alone and all at once',
+    async (name, stackName) => {
+      const stack = STACKS[stackName];
+      const example = exampleParameters(name, stack);
+      const omissions = [...optionalFields(name).map((f) => [f]), optionalFields(name)];
+      for (const omitted of omissions) {
+        const parameters = Object.fromEntries(
+          Object.entries(example).filter(([k]) => !omitted.includes(k)),
+        );
+        const r = await runOk(name, stack, parameters);
+        for (const file of Object.keys(r.mergeRequestFiles ?? {})) {
+          if (file.startsWith('claims/')) {
+            // Left out, so that the API's default applies.
+            const spec = claimOf(r, file).spec as Record<string, unknown>;
+            for (const f of omitted) expect(spec[f], `${file} ${f}`).toBeUndefined();
+          } else {
+            const group = JSON.parse(r.mergeRequestFiles![file]) as Record<string, any>;
+            expect('description' in group.metadata).toBe(!omitted.includes('description'));
+          }
+        }
+      }
+    },
+  );
+
+  it('a run without a signed-in user (a service token) still makes valid claims', async () => {
+    const r = await runOk('team-namespace', DEV_STACK, undefined, { user: null });
+    const claim = claimOf(r, 'claims/teamnamespaces/team-a.yaml');
+    expect(claim.metadata.annotations).toBeUndefined();
+  });
+});
+
+/** A deterministic pseudo-random generator (mulberry32), so the fuzz inputs are the same each run. */
+function random(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const ADVERSARIAL = [
+  '',
+  'a',
+  'team-a',
+  'Team-A',
+  'team_a',
+  'team.a',
+  '1team',
+  '-team',
+  'team-',
+  'a'.repeat(30),
+  'a'.repeat(31),
+  'a'.repeat(40),
+  'a'.repeat(51),
+  'a'.repeat(52),
+  'a'.repeat(63),
+  'a'.repeat(64),
+  'tëam',
+  'team🙂',
+  'team a',
+  'team\n',
+  'team\nkind: Secret',
+  '${{ parameters.name }}',
+  '{% raw %}',
+  '{{ 7*7 }}',
+  '": x',
+  "'; DROP",
+  'team/a',
+  'TEAM',
+  'default',
+  'kube-system',
+  'kube-public',
+  'kube-x',
+  'kube',
+  'backstage',
+  'crossplane-system',
+  'kro-system',
+  'cnpg-system',
+  'gitlab-agent',
+  'ingress-nginx',
+  'defaults',
+  'undefined',
+  'null',
+];
+
+function fuzzInputs(count: number): string[] {
+  const next = random(20261124);
+  const chars = [...'abcdefghijklmnopqrstuvwxyz0123456789-----_.A Zé🙂\n{}$%'];
+  const generated = Array.from({ length: count }, () => {
+    const length = Math.floor(next() * 70);
+    return Array.from({ length }, () => chars[Math.floor(next() * chars.length)]).join('');
+  });
+  return [...new Set([...ADVERSARIAL, ...generated])];
+}
+
+const namespace = (v: string): boolean => isDnsLabel(v) && !isReservedNamespace(v);
+const groupPath = new RegExp(GROUP_PATH_PATTERN);
+
+/** Each fuzzed field with what may be accepted there: the rules of where its value ends up. */
+const FIELDS: [TemplateName, string, (v: string) => boolean, (v: string) => unknown][] = [
+  ['team-namespace', 'name', namespace, (v) => v],
+  ['team-namespace', 'viewers', (v) => v.length <= 63 && groupPath.test(v), (v) => [v]],
+  // A Service is named after it and its Secret gets "-credentials": DNS-1035, 63 - 12.
+  ['postgres-database', 'name', (v) => isDns1035Label(v, 51), (v) => v],
+  ['postgres-database', 'namespace', namespace, (v) => v],
+  // spec.owner is "<customers group>/<name>", 63 at most, for a customers group of up to 32.
+  ['customer-group', 'name', (v) => namespace(v) && v.length <= 30, (v) => v],
+  ['new-service', 'name', (v) => isDnsLabel(v), (v) => v],
+  ['new-service', 'namespace', namespace, (v) => v],
+];
+
+const figures = { values: 0, accepted: 0, validated: 0, rejected: 0 };
+
+describe('fuzzed fields: the form accepts exactly what works, and all of it runs into valid output', () => {
+  const inputs = fuzzInputs(300);
+  // The form is the same on every stack; what a value becomes depends on the stack only through
+  // the configured paths, whose budgets bind on the stack with the longest ones. Hosts do not
+  // meet the fuzzed values (the worked examples and the checks above run on every stack).
+  const stack = STACKS.longest;
+
+  it.each(FIELDS.map(([t, f, ok, as]) => [`${t} ${f}`, t, f, ok, as] as const))(
+    '%s: every accepted value run through every step and validated',
+    async (_, name, field, valid, as) => {
+      const repo: Record<string, string> = {};
+      for (const value of inputs) {
+        const parameters = { ...exampleParameters(name, stack), [field]: as(value) };
+        const r = await run(name, stack, parameters);
+        figures.values += 1;
+        expect(r.rejected === undefined, `${JSON.stringify(value)} ${r.rejected?.join()}`).toBe(
+          valid(value),
+        );
+        if (r.rejected !== undefined) {
+          figures.rejected += 1;
+          continue;
+        }
+        figures.accepted += 1;
+        expect(await outputProblems(name, r, stack, parameters), JSON.stringify(value)).toEqual([]);
+        figures.validated += 1;
+        Object.assign(repo, r.mergeRequestFiles);
+      }
+      // The claims pipeline's checks over every merge request at once: its messages name files.
+      expect(pipelineProblems(repo, stack)).toBe('');
+    },
+    120_000,
+  );
+
+  it('counted what it did', () => {
+    console.info(
+      `fuzzed fields: ${figures.values} values, ${figures.accepted} accepted (each run through every step, its output validated), ${figures.rejected} rejected by the form`,
+    );
+    expect(figures.validated).toBe(figures.accepted);
+    expect(figures.accepted).toBeGreaterThan(100);
+  });
+});
+
+describe('picker fields: refused by the form, or by a check before anything is written', () => {
+  const stack = STACKS.longest;
+  const host = new URL(stack.gitlabUrl).host;
+  const group = (name: string, annotations: Record<string, string>) => ({
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Group',
+    metadata: { name, namespace: 'default', annotations },
+    spec: { type: 'team', children: [] },
+  });
+  const catalog = [
+    group('by-hand', {}),
+    group('other-host', { 'gitlab.example.com/team-path': 'acme-platform/customers/x' }),
+    group('customers-upper', { [`${host}/team-path`]: `${stack.customersGroup}/Team_A` }),
+    // A group the org provider ingested, too deep for a TeamNamespace owner (64 characters).
+    orgGroup(stack, `${stack.customersGroup}/${'d'.repeat(31)}`),
+    {
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'User',
+      metadata: { name: 'jane.doe', namespace: 'default' },
+      spec: { memberOf: [] },
+    },
+    {
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'Component',
+      metadata: { name: 'billing', namespace: 'default' },
+      spec: { type: 'service', lifecycle: 'production', owner: 'group:default/by-hand' },
+    },
+  ];
+  const deep = `group:default/${orgEntityName(stack.platformGroup, `${stack.customersGroup}/${'d'.repeat(31)}`)}`;
+
+  /** value -> 'form' (refused by the form), a step id (refused there), or 'ok'. */
+  const OWNERS: Record<string, Record<string, string>> = {
+    'team-namespace': {
+      [customerGroupRef(stack, 'team-a')]: 'ok',
+      [`group:default/${orgEntityName(stack.platformGroup, `${stack.platformGroup}/platform-team`)}`]:
+        'ok',
+      '': 'form',
+      ':': 'form',
+      'group:default/': 'form',
+      'customers-team-a': 'form',
+      'Group:default/by-hand': 'form',
+      'user:default/jane.doe': 'form',
+      'component:default/billing': 'form',
+      '${{ parameters.name }}': 'form',
+      'group:default/a\nb': 'form',
+      'group:default/nobody': 'fetchOwner',
+      'group:default/by-hand': 'fetchOwner',
+      'group:default/other-host': 'fetchOwner',
+      'group:default/customers-upper': 'fetchOwner',
+      [deep]: 'fetchOwner',
+    },
+    'new-service': {
+      [customerGroupRef(stack, 'team-b')]: 'ok',
+      // Any Group may own a service; it needs no GitLab group.
+      'group:default/by-hand': 'ok',
+      '': 'form',
+      'group:default/': 'form',
+      'user:default/jane.doe': 'form',
+      'group:default/nobody': 'checkOwner',
+    },
+  };
+
+  it.each(
+    Object.entries(OWNERS).flatMap(([t, values]) =>
+      Object.entries(values).map(([v, e]) => [t, v, e]),
+    ),
+  )('%s owner %j: %s', async (name, owner, expected) => {
+    const parameters = { ...exampleParameters(name as TemplateName, stack), owner };
+    const r = await run(name as TemplateName, stack, parameters, { catalog });
+    if (expected === 'form') {
+      expect(r.rejected?.join()).toMatch(/owner/);
+    } else if (expected === 'ok') {
+      expect(await outputProblems(name, r, stack, parameters)).toEqual([]);
+    } else {
+      expect(r.failed?.step).toBe(expected);
+      expect(r.failed?.error.name).toBe('InputError');
+      expect(r.failed?.error.message).toMatch(/^owner: /);
+      expect(r.gitlabWrites).toBe(0);
+      expect(r.steps.some((s) => s.action.startsWith('publish:'))).toBe(false);
+    }
+  });
+
+  it.each([
+    ['system:default/platform', 'ok'],
+    ['system:default/elsewhere', 'checkSystem'],
+    ['group:default/by-hand', 'form'],
+    ['', 'form'],
+  ])('new-service system %j: %s', async (system, expected) => {
+    const parameters = { ...exampleParameters('new-service', stack), system };
+    const r = await run('new-service', stack, parameters, { catalog });
+    if (expected === 'form') {
+      expect(r.rejected?.join()).toMatch(/system/);
+    } else if (expected === 'ok') {
+      expect(await outputProblems('new-service', r, stack, parameters)).toEqual([]);
+    } else {
+      expect(r.failed).toMatchObject({ step: expected });
+      expect(r.failed?.error.message).toMatch(
+        /^system: system:default\/elsewhere is not in the catalog/,
+      );
+      expect(r.published).toBeUndefined();
+    }
+  });
+
+  it('new-service refuses a name a component already has, before the project exists', async () => {
+    const parameters = { ...exampleParameters('new-service', stack), name: 'billing' };
+    const r = await run('new-service', stack, parameters, { catalog });
+    expect(r.failed?.step).toBe('checkName');
+    expect(r.failed?.error.message).toBe(
+      'name: component:default/billing is already in the catalog; choose another name',
+    );
+    expect(r.published).toBeUndefined();
+  });
+});
+
+describe('a claim the claims repository already has', () => {
+  it.each([
+    ['team-namespace', 'claims/teamnamespaces/team-a.yaml'],
+    ['postgres-database', 'claims/postgresdatabases/team-a/orders.yaml'],
+    ['customer-group', 'groups/team-b.json'],
+  ] as const)('%s stops before writing when %s is on main', async (name, file) => {
+    const stack = STACKS.longest;
+    const r = await run(name, stack, undefined, { claims: { [file]: 'existing\n' } });
+    expect(r.failed?.step).toBe('checkClaimIsNew');
+    expect(r.failed?.error.message).toContain(
+      `${stack.gitlabUrl}/${stack.platformGroup}/${stack.claimsProject}/-/blob/main/${file}`,
+    );
+    expect(r.gitlabWrites).toBe(0);
+  });
+});
+
+describe('free text stays text', () => {
+  it.each(['${{ parameters.name }}', '{% raw %}', '": x, "kind": "Secret', '{{ 7*7 }}', 'null'])(
+    'customer-group description %j is written as it is',
+    async (description) => {
+      const parameters = { ...exampleParameters('customer-group'), description };
+      const r = await runOk('customer-group', DEV_STACK, parameters);
+      expect(JSON.parse(r.mergeRequestFiles!['groups/team-b.json']).metadata.description).toBe(
+        description,
+      );
+    },
+  );
+
+  it.each(['two\nlines', 'x'.repeat(201)])(
+    'customer-group description %j is refused',
+    async (d) => {
+      const r = await run('customer-group', DEV_STACK, {
+        ...exampleParameters('customer-group'),
+        description: d,
+      });
+      expect(r.rejected?.join()).toMatch(/description/);
+    },
+  );
+});
