@@ -4,11 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { evalCel } from '../testing/cel';
 import { isDnsLabel } from './names';
-import {
-  isReservedNamespace,
-  TEAM_NAMESPACE_PATTERN,
-  unreservedNamespaceRule,
-} from './namespaces';
+import { isReservedNamespace, TEAM_NAMESPACE_PATTERN, unreservedNamespaceRule } from './namespaces';
 
 /** Every namespace the offline plan of the dev stack creates, installs into or admits by name. */
 function planNamespaces(): string[] {

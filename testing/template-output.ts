@@ -30,28 +30,53 @@ const claimSchemas = (): { teamNamespace: Json; database: Json } =>
     }),
   });
 
-type Json = Record<string, any>;
+type Json = Record<string, unknown>;
+
+/** The parts of a manifest or entity these checks read. */
+interface Manifest {
+  readonly kind?: string;
+  readonly metadata?: {
+    readonly name?: string;
+    readonly namespace?: string;
+    readonly description?: string;
+    readonly annotations?: Readonly<Record<string, string>>;
+  };
+  readonly spec?: Readonly<Record<string, unknown>>;
+}
+
+/** A file as YAML (JSON is YAML too), or undefined when it does not parse. */
+function manifest(content: string | undefined): Manifest | undefined {
+  try {
+    return (parse(content ?? '') as Manifest | null) ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** Problems of a claim against the platform API it targets ([] when the API server accepts it). */
-export function claimProblems(claim: Json): string[] {
+export function claimProblems(claim: Manifest | undefined): string[] {
   const { teamNamespace, database } = charts();
   if (claim?.kind === teamNamespace.api.kind) {
     const schema = teamNamespace.api.schema as Json;
     const problems = validateAgainstSchema(claimSchemas().teamNamespace, claim);
-    for (const { rule, message } of schema['x-kubernetes-validations'] as Json[]) {
-      if (evalCel(rule as string, { self: claim }) !== true) {
-        problems.push(message as string);
+    for (const { rule, message } of schema['x-kubernetes-validations'] as {
+      rule: string;
+      message: string;
+    }[]) {
+      if (evalCel(rule, { self: claim }) !== true) {
+        problems.push(message);
       }
     }
     return problems;
   }
   if (claim?.kind === database.api.kind) {
     const problems = validateAgainstSchema(claimSchemas().database, claim);
-    if (!isDns1035Label(claim.metadata.name as string, database.api.maxNameLength)) {
-      problems.push(`name ${claim.metadata.name}: its Service and Secret names would be invalid`);
+    const { name = '', namespace = '' } = claim.metadata ?? {};
+    if (!isDns1035Label(name, database.api.maxNameLength)) {
+      problems.push(`name ${name}: its Service and Secret names would be invalid`);
     }
-    if (!isDnsLabel(claim.metadata.namespace as string)) {
-      problems.push(`namespace ${claim.metadata.namespace} is not a namespace name`);
+    if (!isDnsLabel(namespace)) {
+      problems.push(`namespace ${namespace} is not a namespace name`);
     }
     return problems;
   }
@@ -65,65 +90,60 @@ export function claimProblems(claim: Json): string[] {
 const leftovers = (text: string): boolean => /\$\{\{|\{%|``/.test(text);
 
 /**
- * Every problem of a successful run's output ([] when everything it made would be accepted),
- * and of the values the template derives, against what the stack and parameters say they are.
+ * Every problem of the files a template makes ([] when each would be accepted): for new-service
+ * the repository it publishes, for the claim templates what its merge request adds to the claims
+ * repository (by path there); and of the values the template derived, against what the stack and
+ * the parameters say they are.
  */
-export async function outputProblems(
+export async function fileProblems(
   name: string,
-  run: TemplateRun,
+  files: Readonly<Record<string, string>>,
   stack: TemplateStack,
   parameters: Readonly<Record<string, unknown>>,
 ): Promise<string[]> {
-  if (run.rejected !== undefined) {
-    return [`the form refused it: ${run.rejected.join('; ')}`];
-  }
-  if (run.failed !== undefined) {
-    return [`step ${run.failed.step} failed: ${run.failed.error.message}`];
-  }
   const problems: string[] = [];
   const expect = (ok: boolean, what: string): void => {
     if (!ok) problems.push(what);
   };
   if (name === 'new-service') {
-    const files = run.published ?? {};
-    const entity = parse(files['catalog-info.yaml'] ?? '') as Json;
+    const entity = manifest(files['catalog-info.yaml']);
     problems.push(...(await validateEntity(entity)));
     expect(
       entity?.metadata?.name === parameters.name,
       `catalog-info name ${entity?.metadata?.name}`,
     );
-    expect(entity?.spec?.owner === parameters.owner, `catalog-info owner ${entity?.spec?.owner}`);
+    expect(
+      entity?.spec?.owner === parameters.owner,
+      `catalog-info owner ${JSON.stringify(entity?.spec?.owner)}`,
+    );
     expect(
       entity?.spec?.system === parameters.system,
-      `catalog-info system ${entity?.spec?.system}`,
+      `catalog-info system ${JSON.stringify(entity?.spec?.system)}`,
     );
     const ann = (entity?.metadata?.annotations ?? {}) as Record<string, string>;
     expect(ann['gitlab.com/instance'] === new URL(stack.gitlabUrl).host, 'gitlab.com/instance');
     expect(ann['backstage.io/kubernetes-namespace'] === parameters.namespace, 'k8s namespace');
-    expect(parse(files['mkdocs.yml'] ?? '')?.site_name === parameters.name, 'mkdocs site_name');
-    const ci = parse(files['.gitlab-ci.yml'] ?? '') as Json;
+    const mkdocs = manifest(files['mkdocs.yml']) as { site_name?: unknown } | undefined;
+    expect(mkdocs?.site_name === parameters.name, 'mkdocs site_name');
+    const ci = manifest(files['.gitlab-ci.yml']) as { techdocs?: { script?: unknown } } | undefined;
     expect(
-      JSON.stringify(ci?.techdocs?.script).includes(`default/Component/${String(parameters.name)}`),
+      JSON.stringify(ci?.techdocs?.script ?? null).includes(
+        `default/Component/${String(parameters.name)}`,
+      ),
       'techdocs entity',
     );
-    expect(run.registered?.length === 1, `registered ${JSON.stringify(run.registered)}`);
     return problems;
   }
-  const files = run.mergeRequestFiles;
-  const mr = run.mergeRequest;
-  if (files === undefined || mr === undefined) {
-    return ['no merge request was opened'];
-  }
-  expect(Object.keys(files).length > 0, 'the merge request adds no file');
+  expect(Object.keys(files).length > 0, 'no file');
   for (const [file, content] of Object.entries(files)) {
     if (file.startsWith('claims/')) {
-      const claim = parse(content) as Json;
+      const claim = manifest(content);
       problems.push(...claimProblems(claim).map((p) => `${file}: ${p}`));
       expect(claim?.metadata?.name === parameters.name, `${file}: metadata.name`);
     } else if (file.startsWith('groups/')) {
-      let group: Json | undefined;
+      let group: Manifest;
       try {
-        group = JSON.parse(content) as Json;
+        group = JSON.parse(content) as Manifest;
       } catch (e) {
         problems.push(`${file}: not JSON: ${(e as Error).message}`);
         continue;
@@ -144,14 +164,41 @@ export async function outputProblems(
     }
   }
   if (name === 'customer-group') {
-    const claim = parse(
-      files[`claims/teamnamespaces/${String(parameters.name)}.yaml`] ?? '',
-    ) as Json;
+    const claim = manifest(files[`claims/teamnamespaces/${String(parameters.name)}.yaml`]);
     expect(
       claim?.spec?.owner === `${stack.customersGroup}/${String(parameters.name)}`,
-      `spec.owner ${claim?.spec?.owner}`,
+      `spec.owner ${JSON.stringify(claim?.spec?.owner)}`,
     );
   }
+  return problems;
+}
+
+/** Every problem of a run: refused, failed, or what it made ([] when all would be accepted). */
+export async function outputProblems(
+  name: string,
+  run: TemplateRun,
+  stack: TemplateStack,
+  parameters: Readonly<Record<string, unknown>>,
+): Promise<string[]> {
+  if (run.rejected !== undefined) {
+    return [`the form refused it: ${run.rejected.join('; ')}`];
+  }
+  if (run.failed !== undefined) {
+    return [`step ${run.failed.step} failed: ${run.failed.error.message}`];
+  }
+  if (name === 'new-service') {
+    const problems = await fileProblems(name, run.published ?? {}, stack, parameters);
+    if (run.registered?.length !== 1) problems.push(`registered ${JSON.stringify(run.registered)}`);
+    return problems;
+  }
+  const mr = run.mergeRequest;
+  if (run.mergeRequestFiles === undefined || mr === undefined) {
+    return ['no merge request was opened'];
+  }
+  const problems = await fileProblems(name, run.mergeRequestFiles, stack, parameters);
+  const expect = (ok: boolean, what: string): void => {
+    if (!ok) problems.push(what);
+  };
   expect(mr.target_branch === 'main', `target branch ${mr.target_branch}`);
   expect(/^[a-z0-9][-a-z0-9/]*[a-z0-9]$/.test(mr.source_branch), `branch ${mr.source_branch}`);
   expect(mr.title.length > 0 && !leftovers(mr.title), `title ${JSON.stringify(mr.title)}`);

@@ -6,7 +6,7 @@
  * environment, the signed-in user and earlier steps' outputs, `if` evaluated, each input
  * validated against the action's schema, and the real actions run:
  *
- * - fetch:template and catalog:register from @backstage/plugin-scaffolder-backend,
+ * - fetch:template, catalog:fetch and catalog:register from @backstage/plugin-scaffolder-backend,
  * - publish:gitlab:merge-request from the pinned GitLab module, against the @gitbeaker client
  *   stub (testing/gitlab-client.ts), so the files are those the real action commits,
  * - the portal's own checks (backstage-config/backend/src), against a catalog stub holding the
@@ -28,10 +28,11 @@ import { ConfigReader } from '@backstage/config';
 import { ScmIntegrations } from '@backstage/integration';
 import {
   createCatalogRegisterAction,
+  createFetchCatalogEntityAction,
   createFetchTemplateAction,
 } from '@backstage/plugin-scaffolder-backend';
 import { createPublishGitlabMergeRequestAction } from '@backstage/plugin-scaffolder-backend-module-gitlab';
-import { parseRepoUrl, type TemplateAction } from '@backstage/plugin-scaffolder-node';
+import { parseRepoUrl } from '@backstage/plugin-scaffolder-node';
 import { createTemplateRenderer } from 'nunjitsu';
 import { parse } from 'yaml';
 import {
@@ -169,7 +170,7 @@ const jsonschema = scaffolderRequire('jsonschema') as {
 
 /** The form's parameter errors, as the scaffolder's task and dry-run endpoints compute them. */
 export function formErrors(
-  template: { spec: { parameters: object[] } },
+  template: DistTemplate,
   parameters: Readonly<Record<string, unknown>>,
 ): string[] {
   return template.spec.parameters.flatMap((page) =>
@@ -177,15 +178,29 @@ export function formErrors(
   );
 }
 
-const templateCache = new Map<string, { spec: Record<string, any> }>();
+/** The parts of a synthesized Template the runner reads. */
+export interface DistTemplate {
+  readonly spec: {
+    readonly parameters: readonly {
+      readonly properties: Readonly<Record<string, unknown>>;
+      readonly required?: readonly string[];
+    }[];
+    readonly steps: readonly {
+      readonly id: string;
+      readonly action: string;
+      readonly if?: string;
+      readonly input?: Readonly<Record<string, unknown>>;
+    }[];
+  };
+}
+
+const templateCache = new Map<string, DistTemplate>();
 
 /** A template as dist/ ships it. */
-export function distTemplate(name: string): { spec: Record<string, any> } {
+export function distTemplate(name: string): DistTemplate {
   let t = templateCache.get(name);
   if (t === undefined) {
-    t = parse(fs.readFileSync(path.join(TEMPLATES, name, 'template.yaml'), 'utf8')) as {
-      spec: Record<string, any>;
-    };
+    t = parse(fs.readFileSync(path.join(TEMPLATES, name, 'template.yaml'), 'utf8')) as DistTemplate;
     templateCache.set(name, t);
   }
   return t;
@@ -203,12 +218,18 @@ function renderInput(input: unknown, render: (v: string) => unknown): Record<str
   }) as Record<string, unknown>;
 }
 
+/** What the runner needs of an action (TemplateAction's handler takes its own context type). */
+interface RunnableAction {
+  readonly schema?: { readonly input?: unknown };
+  handler(ctx: never): Promise<void>;
+}
+
 const isTruthy = (v: unknown): boolean => (Array.isArray(v) ? v.length > 0 : Boolean(v));
 
 export async function runTemplate(name: string, o: RunOptions): Promise<TemplateRun> {
   const template = distTemplate(name);
   const steps: StepRun[] = [];
-  const rejected = formErrors(template as never, o.parameters);
+  const rejected = formErrors(template, o.parameters);
   const stub = new GitlabStub(o.stack.gitlabUrl);
   if (rejected.length > 0) {
     return { rejected, steps, gitlabWrites: 0 };
@@ -240,12 +261,13 @@ export async function runTemplate(name: string, o: RunOptions): Promise<Template
     },
   };
   const { fetchTemplate, mergeRequest, renderer } = stackTools(o.stack);
-  const actions: Record<string, TemplateAction<any, any, any>> = {
+  const actions: Record<string, RunnableAction> = {
     'fetch:template': fetchTemplate,
     'catalog:register': createCatalogRegisterAction({
       catalog: registerCatalog as never,
       integrations,
     }),
+    'catalog:fetch': createFetchCatalogEntityAction({ catalog: catalog as never }),
     'publish:gitlab:merge-request': mergeRequest,
     'platform:claims:check-new': createClaimCheckAction({
       integrations,
@@ -259,12 +281,7 @@ export async function runTemplate(name: string, o: RunOptions): Promise<Template
   const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'template-run-'));
   const restore = installGitlabStub(stub);
   try {
-    for (const step of template.spec.steps as {
-      id: string;
-      action: string;
-      if?: string;
-      input?: Record<string, unknown>;
-    }[]) {
+    for (const step of template.spec.steps) {
       const context = renderer.prepareContext({
         parameters: o.parameters,
         environment: { parameters: environment.parameters, secrets: environment.secrets },
@@ -288,7 +305,7 @@ export async function runTemplate(name: string, o: RunOptions): Promise<Template
           published.files = filesUnder(workspace);
           Object.assign(output, {
             remoteUrl: web,
-            repoContentsUrl: `${web}/-/blob/${String(input.defaultBranch ?? 'main')}`,
+            repoContentsUrl: `${web}/-/blob/${typeof input.defaultBranch === 'string' ? input.defaultBranch : 'main'}`,
           });
           steps.push({ id: step.id, action: step.action, input, output, skipped: 'not-run' });
           outputs[step.id] = { output };
@@ -367,7 +384,7 @@ function stackTools(stack: TemplateStack): ReturnType<typeof createStackTools> {
 function createStackTools(integrations: ScmIntegrations) {
   return {
     fetchTemplate: createFetchTemplateAction({
-      reader: { readUrl: refuse, readTree: refuse, search: refuse } as never,
+      reader: { readUrl: refuse, readTree: refuse, search: refuse },
       integrations,
     }),
     mergeRequest: createPublishGitlabMergeRequestAction({ integrations }),

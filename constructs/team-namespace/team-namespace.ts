@@ -9,11 +9,7 @@ import {
   CompositeResourceDefinitionV2,
   CompositeResourceDefinitionV2SpecScope,
 } from '../imports/crossplane-xrd-apiextensions.crossplane.io';
-import {
-  DNS1123_LABEL_MAX_LENGTH,
-  isDnsLabel,
-  isDnsSubdomain,
-} from '../names';
+import { DNS1123_LABEL_MAX_LENGTH, isDnsLabel, isDnsSubdomain } from '../names';
 import { TEAM_NAMESPACE_PATTERN } from '../namespaces';
 import { MANAGE_VERBS, rulesFor, type TypeRef } from '../rbac';
 import { PropsChecker } from '../validation';

@@ -57,7 +57,7 @@ export function parameterText(api: TargetApi, key: string): string {
   const fallback = specField(api, key).default;
   return fallback === undefined
     ? `\${{ parameters.${key} }}`
-    : `\${{ parameters.${key} | default(${JSON.stringify(String(fallback))}) }}`;
+    : `\${{ parameters.${key} | default(${JSON.stringify(typeof fallback === 'string' ? fallback : JSON.stringify(fallback))}) }}`;
 }
 
 /** A spec field of a claim skeleton and how it is written. */

@@ -97,7 +97,7 @@ export function createEntityAbsentAction(options: {
       const { entityRef, field } = ctx.input;
       const ref = stringifyEntityRef(parseEntityRef(entityRef));
       const existing = await options.catalog.getEntityByRef(ref, {
-        credentials: (await ctx.getInitiatorCredentials()) as never,
+        credentials: await ctx.getInitiatorCredentials(),
       });
       if (existing !== undefined) {
         const from = existing.metadata.annotations?.['backstage.io/managed-by-location'];
