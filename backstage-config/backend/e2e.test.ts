@@ -432,7 +432,7 @@ describe('npm run portal with a broken configuration', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 90_000);
 
   it("exits at once with Backstage's own error when a required secret is not set", () => {
     const run = runPortal(
@@ -446,5 +446,6 @@ describe('npm run portal with a broken configuration', () => {
     expect(run.firstLines).toContain(
       'missingProperty=token } at /backend/auth/externalAccess/0/options',
     );
-  });
+    // The child is given 60 s (spawnSync); a loaded two-core machine needs more than the 5 s default.
+  }, 90_000);
 });
