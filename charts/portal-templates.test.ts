@@ -12,6 +12,7 @@ import { isReservedNamespace } from '../constructs/namespaces';
 import { GROUP_PATH_PATTERN } from '../constructs/team-namespace/schema';
 import { orgEntityName } from '../infra/backstage';
 import { parseConfig } from '../stacks/config';
+import { validateEntity } from '../testing/catalog';
 import { checkGitlabCi } from '../testing/gitlab-ci';
 import {
   customerGroupRef,
@@ -40,9 +41,9 @@ const STACKS: Readonly<Record<string, TemplateStack>> = {
     customersGroup: 'acme-platform-europe/customers-1',
     claimsProject: 'platform-claims-repository',
   },
-  // The configuration's defaults (shortest paths), a GitLab host with a port.
+  // The configuration's defaults: GitLab.com, the shortest paths.
   defaults: {
-    gitlabUrl: 'https://gitlab.internal.example:8443',
+    gitlabUrl: 'https://gitlab.com',
     platformGroup: 'platform',
     customersGroup: 'platform/customers',
     claimsProject: 'claims',
@@ -65,6 +66,23 @@ describe('the stacks these tests use', () => {
 
   it('reach the longest customers group path the configuration allows', () => {
     expect(STACKS.longest.customersGroup).toHaveLength(32);
+  });
+
+  it('leave out GitLab hosts with a port: no portal could ingest their groups', async () => {
+    const stack = { ...DEV_STACK, gitlabUrl: 'https://gitlab.example.com:8443' };
+    // The org provider annotates its groups `<host>/team-path`; the catalog refuses that key.
+    expect((await validateEntity(orgGroup(stack, stack.customersGroup))).join()).toMatch(
+      /gitlab\.example\.com:8443\/team-path/,
+    );
+    expect(() =>
+      parseConfig({
+        baseDomain: 'idp.example.com',
+        gitlabAdminToken: 't',
+        gitlabUrl: stack.gitlabUrl,
+      }),
+    ).toThrow(
+      /gitlabUrl: "https:\/\/gitlab\.example\.com:8443" is not allowed; expected an https URL without a port/,
+    );
   });
 });
 

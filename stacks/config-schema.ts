@@ -100,6 +100,12 @@ export const configSchema = z.object({
     .regex(/^https:\/\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]{1,5})?$/, {
       error: 'an https URL without path or trailing slash, such as "https://gitlab.example.com"',
     })
+    // Backstage's GitLab org provider writes the host into annotation keys (`<host>/team-path`,
+    // `<host>/user-login`), which cannot hold a port: the catalog would refuse every Group and User.
+    .refine((v) => !/:[0-9]+$/.test(v), {
+      error:
+        "an https URL without a port: the portal's catalog names annotations after the GitLab host, and a port makes them invalid",
+    })
     .default('https://gitlab.com'),
   gitlabPlatformGroup: groupPath.default('platform'),
   gitlabPlatformTeamGroup: groupPath.default('platform/platform-team'),

@@ -107,6 +107,12 @@ describe('stack configuration', () => {
     ]);
   });
 
+  it('refuses a GitLab URL with a port, which no catalog annotation key can hold', () => {
+    expect(problems({ ...minimal, gitlabUrl: 'https://gitlab.example.com:8443' })).toEqual([
+      `platform:gitlabUrl: "https://gitlab.example.com:8443" is not allowed; expected an https URL without a port: the portal's catalog names annotations after the GitLab host, and a port makes them invalid`,
+    ]);
+  });
+
   it('requires the keys without defaults', () => {
     expect(problems({})).toEqual([
       'platform:baseDomain is required; expected a DNS name such as "idp.example.com"',

@@ -10,7 +10,8 @@
  * - publish:gitlab:merge-request from the pinned GitLab module, against the @gitbeaker client
  *   stub (testing/gitlab-client.ts), so the files are those the real action commits,
  * - the portal's own checks (backstage-config/backend/src), against a catalog stub holding the
- *   given entities.
+ *   given entities (each one validated as the catalog validates it: a stub never holds what the
+ *   real catalog would refuse).
  *
  * publish:gitlab is not run: it pushes with git over HTTP (scaffolder-node's initRepoAndPush),
  * which no client stub reaches and no GitLab server here could answer. Its input is recorded,
@@ -43,6 +44,7 @@ import {
 import { createClaimCheckAction } from '../backstage-config/backend/src/claim-check-action';
 import { gitlabEnv, orgEntityName } from '../infra/backstage';
 import { loadConfigLayers } from './backstage-config';
+import { validateEntity } from './catalog';
 import { GitlabStub, installGitlabStub, type StubMergeRequest } from './gitlab-client';
 import { PORTAL_TEST_ENV } from './portal-env';
 import { actionContext, filesUnder } from './scaffolder';
@@ -226,8 +228,29 @@ interface RunnableAction {
 
 const isTruthy = (v: unknown): boolean => (Array.isArray(v) ? v.length > 0 : Boolean(v));
 
+const acceptedEntities = new Set<string>();
+
+/**
+ * Fails for an entity the real catalog would refuse (Backstage's own validators): a stub catalog
+ * must not hold what no portal could.
+ */
+async function assertCatalogAccepts(entities: readonly Entity[]): Promise<void> {
+  for (const entity of entities) {
+    const key = JSON.stringify(entity);
+    if (acceptedEntities.has(key)) continue;
+    const problems = await validateEntity(entity);
+    if (problems.length > 0) {
+      throw new Error(
+        `the catalog would refuse ${stringifyEntityRef(entity)}: ${problems.join('; ')}`,
+      );
+    }
+    acceptedEntities.add(key);
+  }
+}
+
 export async function runTemplate(name: string, o: RunOptions): Promise<TemplateRun> {
   const template = distTemplate(name);
+  await assertCatalogAccepts(o.catalog);
   const steps: StepRun[] = [];
   const rejected = formErrors(template, o.parameters);
   const stub = new GitlabStub(o.stack.gitlabUrl);
