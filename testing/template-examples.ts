@@ -7,7 +7,8 @@
  */
 import type { Entity } from '@backstage/catalog-model';
 import { orgEntityName } from '../infra/backstage';
-import { DEV_STACK, orgGroup, type TemplateStack } from './template-run';
+import { runTemplate, type TemplateRun } from './template-run';
+import { DEV_STACK, orgGroup, type TemplateStack } from './template-stack';
 
 export const TEMPLATE_NAMES = [
   'team-namespace',
@@ -74,4 +75,20 @@ export function exampleCatalog(stack: TemplateStack = DEV_STACK): Entity[] {
       spec: { owner: 'group:default/platform-team' },
     },
   ];
+}
+
+/** Runs a template on `stack` with the example catalog (and `extra.catalog` besides). */
+export function runOnStack(
+  name: TemplateName,
+  stack: TemplateStack,
+  parameters: Record<string, unknown> = exampleParameters(name, stack),
+  extra: { claims?: Record<string, string>; user?: string | null; catalog?: Entity[] } = {},
+): Promise<TemplateRun> {
+  return runTemplate(name, {
+    parameters,
+    stack,
+    catalog: [...exampleCatalog(stack), ...(extra.catalog ?? [])],
+    ...(extra.claims !== undefined ? { claims: extra.claims } : {}),
+    ...(extra.user !== undefined ? { user: extra.user } : {}),
+  });
 }

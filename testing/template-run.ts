@@ -17,16 +17,14 @@
  * which no client stub reaches and no GitLab server here could answer. Its input is recorded,
  * the workspace is what it would push, and its outputs are the URLs GitLab gives a new project.
  *
- * The stack's default environment is read from the production config layer with the stack's
- * `${GITLAB_*}` values (infra/backstage.ts `gitlabEnv`), as the portal reads it.
+ * The stack's default environment comes from testing/template-stack.ts, as the portal reads it.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createRequire } from 'node:module';
 import { type Entity, parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
-import { ConfigReader } from '@backstage/config';
-import { ScmIntegrations } from '@backstage/integration';
+import type { ScmIntegrations } from '@backstage/integration';
 import {
   createCatalogRegisterAction,
   createFetchCatalogEntityAction,
@@ -42,92 +40,15 @@ import {
   createRequireEntityAction,
 } from '../backstage-config/backend/src/catalog-actions';
 import { createClaimCheckAction } from '../backstage-config/backend/src/claim-check-action';
-import { gitlabEnv, orgEntityName } from '../infra/backstage';
-import { loadConfigLayers } from './backstage-config';
 import { validateEntity } from './catalog';
 import { GitlabStub, installGitlabStub, type StubMergeRequest } from './gitlab-client';
-import { PORTAL_TEST_ENV } from './portal-env';
 import { actionContext, filesUnder } from './scaffolder';
+import { stackEnvironment, type StackEnvironment, type TemplateStack } from './template-stack';
+
+export { DEV_STACK, orgGroup, type TemplateStack } from './template-stack';
 
 const ROOT = path.resolve(__dirname, '..');
 const TEMPLATES = path.join(ROOT, 'dist', 'templates');
-
-/** The stack settings the templates see (through the scaffolder's default environment). */
-export interface TemplateStack {
-  readonly gitlabUrl: string;
-  readonly platformGroup: string;
-  readonly customersGroup: string;
-  readonly claimsProject: string;
-}
-
-/** The dev stack (Pulumi.dev.yaml). */
-export const DEV_STACK: TemplateStack = {
-  gitlabUrl: 'https://gitlab.example.com',
-  platformGroup: 'acme-platform',
-  customersGroup: 'acme-platform/customers',
-  claimsProject: 'claims',
-};
-
-export interface StackEnvironment {
-  readonly env: Record<string, string>;
-  readonly host: string;
-  readonly parameters: Record<string, unknown>;
-  readonly secrets: Record<string, string>;
-  readonly integrations: ScmIntegrations;
-}
-
-/** The config layers the cluster's portal reads before its stack layer. */
-const layers = ['app-config.yaml', 'app-config.production.yaml'];
-
-const environments = new Map<string, StackEnvironment>();
-
-/** The default environment and integrations a stack's portal gives its templates. */
-export function stackEnvironment(stack: TemplateStack): StackEnvironment {
-  const key = JSON.stringify(stack);
-  let environment = environments.get(key);
-  if (environment === undefined) {
-    environment = readStackEnvironment(stack);
-    environments.set(key, environment);
-  }
-  return environment;
-}
-
-function readStackEnvironment(stack: TemplateStack): StackEnvironment {
-  const env = { ...PORTAL_TEST_ENV, ...gitlabEnv({ url: stack.gitlabUrl, ...stack }) };
-  const config = loadConfigLayers(layers, env) as {
-    scaffolder: {
-      defaultEnvironment: { parameters: Record<string, unknown>; secrets: Record<string, string> };
-    };
-    integrations: unknown;
-  };
-  return {
-    env,
-    host: env.GITLAB_HOST,
-    ...config.scaffolder.defaultEnvironment,
-    integrations: ScmIntegrations.fromConfig(
-      new ConfigReader({ integrations: config.integrations } as never),
-    ),
-  };
-}
-
-/**
- * A Group as the GitLab org provider ingests it (catalog-backend-module-gitlab 0.8.8,
- * lib/defaultTransformers.cjs.js): named after its path below the platform group, annotated with
- * its full path under `<host>/team-path`.
- */
-export function orgGroup(stack: TemplateStack, fullPath: string): Entity {
-  const host = new URL(stack.gitlabUrl).host;
-  return {
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'Group',
-    metadata: {
-      name: orgEntityName(stack.platformGroup, fullPath),
-      namespace: 'default',
-      annotations: { [`${host}/team-path`]: fullPath },
-    },
-    spec: { type: 'team', children: [], profile: { displayName: fullPath } },
-  };
-}
 
 export interface StepRun {
   readonly id: string;

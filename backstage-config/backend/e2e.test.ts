@@ -22,7 +22,7 @@ import {
   type TemplateName,
 } from '../../testing/template-examples';
 import { fileProblems, pipelineProblems } from '../../testing/template-output';
-import type { TemplateStack } from '../../testing/template-run';
+import type { TemplateStack } from '../../testing/template-stack';
 import {
   checkConfig,
   freePort,
