@@ -22,7 +22,7 @@ import {
   type TemplateName,
 } from '../../testing/template-examples';
 import { fileProblems, pipelineProblems } from '../../testing/template-output';
-import type { TemplateStack } from '../../testing/template-stack';
+import { BOUNDARY_STACKS, type TemplateStack } from '../../testing/template-stack';
 import {
   checkConfig,
   freePort,
@@ -43,12 +43,7 @@ const TOKEN = randomBytes(24).toString('base64url');
  * reach the templates the way they do in the cluster: the portal-env ConfigMap's variables
  * (infra/backstage.ts) in the production layer's scaffolder.defaultEnvironment.
  */
-const STACK: TemplateStack = {
-  gitlabUrl: 'https://git.platform-eu.example.org',
-  platformGroup: 'acme-platform-europe',
-  customersGroup: 'acme-platform-europe/customers-1',
-  claimsProject: 'platform-claims-repository',
-};
+const STACK: TemplateStack = BOUNDARY_STACKS.longest;
 const STACK_HOST = new URL(STACK.gitlabUrl).host;
 
 /** Catalog entities the test registers: the GitLab groups the org provider would ingest, and one by hand. */
