@@ -172,6 +172,26 @@ export function orgEntityName(rootGroup: string, groupPath: string): string {
   return relative.replaceAll('/', '-');
 }
 
+/**
+ * The GitLab settings of the `portal-env` ConfigMap, for the `${GITLAB_*}`s of the config layers
+ * (the templates' default environment among them).
+ */
+export function gitlabEnv(
+  gitlab: Pick<
+    BackstageArgs['gitlab'],
+    'url' | 'platformGroup' | 'claimsProject' | 'customersGroup'
+  >,
+): Record<string, string> {
+  return {
+    GITLAB_URL: gitlab.url,
+    GITLAB_HOST: new URL(gitlab.url).host,
+    GITLAB_PLATFORM_GROUP: gitlab.platformGroup,
+    GITLAB_CLAIMS_PROJECT: gitlab.claimsProject,
+    GITLAB_CUSTOMERS_GROUP: gitlab.customersGroup,
+    GITLAB_CUSTOMERS_GROUP_ENTITY: orgEntityName(gitlab.platformGroup, gitlab.customersGroup),
+  };
+}
+
 /** `app-config.production.yaml` -> `portal-app-config-production`, `app-config.yaml` -> `portal-app-config-base`. */
 export function configMapName(file: string): string {
   const layer = file.replace(/^app-config\.?/, '').replace(/\.?yaml$/, '');
@@ -264,16 +284,8 @@ export class Backstage extends pulumi.ComponentResource {
           POSTGRES_HOST: args.database.host,
           POSTGRES_PORT: '5432',
           POSTGRES_DB: args.database.name,
-          GITLAB_URL: args.gitlab.url,
-          GITLAB_HOST: new URL(args.gitlab.url).host,
-          GITLAB_PLATFORM_GROUP: args.gitlab.platformGroup,
-          GITLAB_CLAIMS_PROJECT: args.gitlab.claimsProject,
-          GITLAB_CUSTOMERS_GROUP: args.gitlab.customersGroup,
+          ...gitlabEnv(args.gitlab),
           PORTAL_COMMIT_EMAIL: `portal@${args.host}`,
-          GITLAB_CUSTOMERS_GROUP_ENTITY: orgEntityName(
-            args.gitlab.platformGroup,
-            args.gitlab.customersGroup,
-          ),
         },
       },
       childOpts,

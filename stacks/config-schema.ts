@@ -6,6 +6,7 @@
  * its own words, type errors included, so that no validator wording reaches the user.
  */
 import { z } from 'zod';
+import { CONFIGURED_GROUP_PATH_MAX_LENGTH } from '../constructs/gitlab-paths';
 import { isDnsLabel, isDnsSubdomain } from '../constructs/names';
 import { GROUP_PATH_PATTERN } from '../constructs/team-namespace/schema';
 import { versions } from '../infra/versions';
@@ -35,7 +36,11 @@ const dnsName = (what: string): z.ZodString => text(what, isDnsSubdomain);
 const groupPath = matching(
   'a GitLab group path of lowercase DNS-label segments, such as "acme/platform"',
   new RegExp(GROUP_PATH_PATTERN),
-);
+)
+  // The shared templates' name budgets are derived from this bound (constructs/gitlab-paths.ts).
+  .max(CONFIGURED_GROUP_PATH_MAX_LENGTH, {
+    error: `a GitLab group path of at most ${CONFIGURED_GROUP_PATH_MAX_LENGTH} characters (the portal's templates append names to it)`,
+  });
 const httpsUrl = (what: string): z.ZodString =>
   matching(what, /^https:\/\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]{1,5})?$/);
 /** GitLab access levels a member can be given (the provider's wire values). */
@@ -112,7 +117,14 @@ export const configSchema = z.object({
   storageClassName: text('the name of a StorageClass', isDnsSubdomain).optional(),
   gitlabUrl: httpsUrl(
     'an https URL without path or trailing slash, such as "https://gitlab.example.com"',
-  ).default('https://gitlab.com'),
+  )
+    // Backstage's GitLab org provider writes the host into annotation keys (`<host>/team-path`,
+    // `<host>/user-login`), which cannot hold a port: the catalog would refuse every Group and User.
+    .refine((v) => !/:[0-9]+$/.test(v), {
+      error:
+        "an https URL without a port: the portal's catalog names annotations after the GitLab host, and a port makes them invalid",
+    })
+    .default('https://gitlab.com'),
   gitlabPlatformGroup: groupPath.default('platform'),
   gitlabPlatformTeamGroup: groupPath.default('platform/platform-team'),
   gitlabCustomersGroup: groupPath.default('platform/customers'),

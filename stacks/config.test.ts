@@ -105,6 +105,30 @@ describe('stack configuration', () => {
     ]);
   });
 
+  it('bounds the configured group paths at 32 characters, the budget the templates derive from', () => {
+    const paths = {
+      gitlabPlatformGroup: 'p'.repeat(16),
+      gitlabPlatformTeamGroup: `${'p'.repeat(16)}/${'t'.repeat(15)}`,
+      gitlabCustomersGroup: `${'p'.repeat(16)}/${'c'.repeat(15)}`,
+    };
+    expect(parseConfig({ ...minimal, ...paths }).gitlabCustomersGroup).toHaveLength(32);
+    expect(
+      problems({
+        ...minimal,
+        ...paths,
+        gitlabCustomersGroup: `${'p'.repeat(16)}/${'c'.repeat(16)}`,
+      }),
+    ).toEqual([
+      `platform:gitlabCustomersGroup: "${'p'.repeat(16)}/${'c'.repeat(16)}" is not allowed; expected a GitLab group path of at most 32 characters (the portal's templates append names to it)`,
+    ]);
+  });
+
+  it('refuses a GitLab URL with a port, which no catalog annotation key can hold', () => {
+    expect(problems({ ...minimal, gitlabUrl: 'https://gitlab.example.com:8443' })).toEqual([
+      `platform:gitlabUrl: "https://gitlab.example.com:8443" is not allowed; expected an https URL without a port: the portal's catalog names annotations after the GitLab host, and a port makes them invalid`,
+    ]);
+  });
+
   it('requires the keys without defaults', () => {
     expect(problems({})).toEqual([
       'platform:baseDomain is required; expected a DNS name such as "idp.example.com"',

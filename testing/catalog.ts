@@ -18,6 +18,7 @@ import {
   resourceEntityV1alpha1Validator,
   SchemaValidEntityPolicy,
   systemEntityV1alpha1Validator,
+  userEntityV1alpha1Validator,
   type Entity,
   type KindValidator,
 } from '@backstage/catalog-model';
@@ -33,6 +34,7 @@ const VALIDATORS: Readonly<Record<string, KindValidator>> = {
   Resource: resourceEntityV1alpha1Validator,
   System: systemEntityV1alpha1Validator,
   Template: templateEntityV1beta3Validator,
+  User: userEntityV1alpha1Validator,
 };
 
 const SCHEMA_FILES: Readonly<Record<string, string>> = {
@@ -43,6 +45,7 @@ const SCHEMA_FILES: Readonly<Record<string, string>> = {
   Resource: 'catalog-model/Resource.v1alpha1.schema.json',
   System: 'catalog-model/System.v1alpha1.schema.json',
   Template: 'Template.v1beta3.schema.json',
+  User: 'catalog-model/User.v1alpha1.schema.json',
 };
 
 const policies = EntityPolicies.allOf([

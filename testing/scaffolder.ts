@@ -55,6 +55,79 @@ export interface FetchTemplateInput {
   readonly lstripBlocks?: boolean;
 }
 
+export interface TestActionContext {
+  /** What a template action receives (cast to the action's own context type where called). */
+  readonly context: Record<string, unknown>;
+  /** What the action output, by name. */
+  readonly outputs: Record<string, unknown>;
+  /** Removes the temporary directories the action asked for. */
+  cleanup(): void;
+}
+
+/**
+ * An action context as the scaffolder's workflow runner builds it (NunjucksWorkflowRunner in
+ * @backstage/plugin-scaffolder-backend 4.2.0): checkpoints keep their successful results in
+ * `checkpoints` (pass the same map again to replay a task retry), credentials are the initiator's.
+ */
+export function actionContext(o: {
+  input: Record<string, unknown>;
+  workspacePath: string;
+  templateDir?: string;
+  checkpoints?: Map<string, unknown>;
+  isDryRun?: boolean;
+  stepId?: string;
+}): TestActionContext {
+  const temporary: string[] = [];
+  const outputs: Record<string, unknown> = {};
+  const checkpoints = o.checkpoints ?? new Map<string, unknown>();
+  const silent = { info() {}, warn() {}, error() {}, debug() {}, child: () => silent };
+  const stepId = o.stepId ?? 'step';
+  return {
+    outputs,
+    cleanup: () => temporary.forEach((d) => fs.rmSync(d, { recursive: true, force: true })),
+    context: {
+      input: o.input,
+      workspacePath: o.workspacePath,
+      logger: silent,
+      logStream: new PassThrough(),
+      output: (name: string, value: unknown) => {
+        outputs[name] = value;
+      },
+      createTemporaryDirectory: () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scaffolder-tmp-'));
+        temporary.push(dir);
+        return Promise.resolve(dir);
+      },
+      checkpoint: async (opts: { key: string; fn: () => unknown }) => {
+        const key = `v1.task.checkpoint.${stepId}.${opts.key}`;
+        if (checkpoints.has(key)) {
+          return checkpoints.get(key);
+        }
+        const value = await opts.fn();
+        checkpoints.set(key, value ?? {});
+        return value;
+      },
+      getInitiatorCredentials: () =>
+        Promise.resolve({
+          $$type: '@backstage/BackstageCredentials',
+          principal: { type: 'user', userEntityRef: 'user:default/tester' },
+        }),
+      task: { id: 'test-task' },
+      step: { id: stepId, name: stepId },
+      secrets: {},
+      isDryRun: o.isDryRun ?? false,
+      ...(o.templateDir !== undefined
+        ? {
+            templateInfo: {
+              baseUrl: `file://${path.resolve(o.templateDir)}/template.yaml`,
+              entityRef: 'template:default/test',
+            },
+          }
+        : {}),
+    },
+  };
+}
+
 /**
  * Runs fetch:template for a template whose `template.yaml` is in `templateDir`, and returns the
  * workspace's files by path.
@@ -64,38 +137,17 @@ export async function renderSkeleton(
   input: FetchTemplateInput,
 ): Promise<Record<string, string>> {
   const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'scaffolder-ws-'));
-  const temporary: string[] = [];
-  const silent = { info() {}, warn() {}, error() {}, debug() {}, child: () => silent };
+  const ctx = actionContext({
+    input: input as unknown as Record<string, unknown>,
+    workspacePath: workspace,
+    templateDir,
+    stepId: 'renderClaim',
+  });
   try {
-    await fetchTemplate().handler({
-      input,
-      workspacePath: workspace,
-      logger: silent,
-      logStream: new PassThrough(),
-      output: () => {},
-      createTemporaryDirectory: () => {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scaffolder-tmp-'));
-        temporary.push(dir);
-        return Promise.resolve(dir);
-      },
-      checkpoint: (opts: { fn: () => unknown }) => Promise.resolve(opts.fn()),
-      getInitiatorCredentials: () =>
-        Promise.resolve({
-          $$type: '@backstage/BackstageCredentials',
-          principal: { type: 'user', userEntityRef: 'user:default/tester' },
-        }),
-      task: { id: 'test-task' },
-      step: { id: 'renderClaim', name: 'render' },
-      secrets: {},
-      templateInfo: {
-        baseUrl: `file://${path.resolve(templateDir)}/template.yaml`,
-        entityRef: 'template:default/test',
-      },
-    } as never);
+    await fetchTemplate().handler(ctx.context as never);
     return filesUnder(workspace);
   } finally {
-    for (const dir of [workspace, ...temporary]) {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    ctx.cleanup();
+    fs.rmSync(workspace, { recursive: true, force: true });
   }
 }

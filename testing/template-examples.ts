@@ -1,114 +1,94 @@
 /**
- * One valid set of inputs per template, and the values its steps would compute from them in a
- * portal (catalog lookups, the default environment, the signed-in user), for rendering the
- * skeletons offline with Backstage's fetch:template.
+ * One valid set of inputs per template (the README's worked examples) and the catalog a stack's
+ * portal holds for them, for any stack: the GitLab groups as the org provider ingests them and
+ * the platform's System. The values a template derives (the owner's GitLab path, the customers
+ * group, the GitLab host) are not given here: the templates' own steps compute them from the
+ * catalog and the stack's default environment (testing/template-run.ts, the portal e2e).
  */
+import type { Entity } from '@backstage/catalog-model';
+import { orgEntityName } from '../infra/backstage';
+import { runTemplate, type TemplateRun } from './template-run';
+import { DEV_STACK, orgGroup, type TemplateStack } from './template-stack';
 
-export interface TemplateExample {
-  /** The form's parameters, as the scaffolder receives them. */
-  readonly parameters: Readonly<Record<string, unknown>>;
-  /**
-   * `values.*` of the render step that are not a plain `${{ parameters.x }}` (they come from other
-   * steps, the environment or the user), as the portal would compute them for these parameters.
-   */
-  readonly derived: Readonly<Record<string, unknown>>;
-}
+export const TEMPLATE_NAMES = [
+  'team-namespace',
+  'postgres-database',
+  'customer-group',
+  'new-service',
+] as const;
+export type TemplateName = (typeof TEMPLATE_NAMES)[number];
 
-/** The default environment of the dev stack (app-config.production.yaml with Pulumi.dev.yaml). */
-export const EXAMPLE_ENVIRONMENT = {
-  gitlabHost: 'gitlab.example.com',
-  customersGroup: 'acme-platform/customers',
-  customersGroupEntity: 'customers',
-} as const;
+/** The Group entity ref of a customer team of `stack`, as the org provider names it. */
+export const customerGroupRef = (stack: TemplateStack, team: string): string =>
+  `group:default/${orgEntityName(stack.platformGroup, `${stack.customersGroup}/${team}`)}`;
 
-export const TEMPLATE_EXAMPLES: Readonly<Record<string, TemplateExample>> = {
-  'team-namespace': {
-    parameters: {
-      name: 'team-a',
-      owner: 'group:default/customers-team-a',
-      size: 'medium',
-      viewers: ['acme-platform/platform-team'],
-    },
-    derived: {
-      // The owner Group's `<host>/team-path` annotation, set by the GitLab org provider.
-      owner: 'acme-platform/customers/team-a',
-      requestedBy: 'user:default/jane.doe',
-    },
-  },
-  'postgres-database': {
-    parameters: { namespace: 'team-a', name: 'orders', version: '16', storage: '20Gi' },
-    derived: { requestedBy: 'user:default/jane.doe' },
-  },
-  'customer-group': {
-    parameters: {
-      name: 'team-b',
-      displayName: 'Team B (payments)',
-      description: 'Payments and invoicing',
-      size: 'small',
-    },
-    derived: {
-      owner: `${EXAMPLE_ENVIRONMENT.customersGroup}/team-b`,
-      customersGroup: EXAMPLE_ENVIRONMENT.customersGroup,
-      customersGroupEntity: EXAMPLE_ENVIRONMENT.customersGroupEntity,
-      gitlabHost: EXAMPLE_ENVIRONMENT.gitlabHost,
-      requestedBy: 'user:default/jane.doe',
-    },
-  },
-  'new-service': {
-    parameters: {
-      name: 'invoice-api',
-      description: 'Creates and sends invoices',
-      owner: 'group:default/customers-team-b',
-      system: 'system:default/platform',
-      lifecycle: 'experimental',
-      namespace: 'team-b',
-      repoUrl: 'gitlab.example.com?owner=acme-platform%2Fcustomers%2Fteam-b&repo=invoice-api',
-    },
-    derived: {
-      projectSlug: 'acme-platform/customers/team-b/invoice-api',
-      gitlabHost: 'gitlab.example.com',
-    },
-  },
-};
-
-/**
- * A step input as the scaffolder evaluates `${{ parameters.x }}` in it: alone, the parameter's
- * value (its type kept); inside text, interpolated.
- */
-export function evaluateParameters(
-  value: unknown,
-  parameters: Readonly<Record<string, unknown>>,
-): unknown {
-  if (typeof value !== 'string') {
-    return value;
-  }
-  const whole = /^\$\{\{ parameters\.(\w+) \}\}$/.exec(value);
-  if (whole !== null) {
-    return parameters[whole[1]];
-  }
-  return value.replace(/\$\{\{ parameters\.(\w+) \}\}/g, (_, k: string) => String(parameters[k]));
-}
-
-/**
- * The values a template's render step passes to fetch:template for `parameters`: plain
- * parameter references evaluated, the rest (other steps' outputs, the environment, the user)
- * from the template's example.
- */
-export function exampleRenderValues(
-  template: string,
-  values: Readonly<Record<string, unknown>>,
-  parameters: Readonly<Record<string, unknown>> = TEMPLATE_EXAMPLES[template].parameters,
+/** The form's parameters of the worked example, as the scaffolder receives them. */
+export function exampleParameters(
+  name: TemplateName,
+  stack: TemplateStack = DEV_STACK,
 ): Record<string, unknown> {
-  const { derived } = TEMPLATE_EXAMPLES[template];
-  return Object.fromEntries(
-    Object.entries(values).map(([k, v]) => {
-      if (typeof v === 'string' && /^\$\{\{ parameters\.\w+ \}\}$/.test(v)) {
-        return [k, evaluateParameters(v, parameters)];
-      }
-      if (!(k in derived)) {
-        throw new Error(`${template}: no example value for values.${k} (${String(v)})`);
-      }
-      return [k, derived[k]];
-    }),
-  );
+  switch (name) {
+    case 'team-namespace':
+      return {
+        name: 'team-a',
+        owner: customerGroupRef(stack, 'team-a'),
+        size: 'medium',
+        viewers: [`${stack.platformGroup}/platform-team`],
+      };
+    case 'postgres-database':
+      return { namespace: 'team-a', name: 'orders', version: '16', storage: '20Gi' };
+    case 'customer-group':
+      return {
+        name: 'team-b',
+        displayName: 'Team B (payments)',
+        description: 'Payments and invoicing',
+        size: 'small',
+      };
+    case 'new-service': {
+      const host = new URL(stack.gitlabUrl).host;
+      const group = encodeURIComponent(`${stack.customersGroup}/team-b`);
+      return {
+        name: 'invoice-api',
+        description: 'Creates and sends invoices',
+        owner: customerGroupRef(stack, 'team-b'),
+        system: 'system:default/platform',
+        lifecycle: 'experimental',
+        namespace: 'team-b',
+        // What the RepoUrlPicker writes: host, then owner and repo as URL query parameters.
+        repoUrl: `${host}?owner=${group}&repo=invoice-api`,
+      };
+    }
+  }
+}
+
+/** What a stack's catalog holds for the examples: its GitLab groups and the platform System. */
+export function exampleCatalog(stack: TemplateStack = DEV_STACK): Entity[] {
+  return [
+    orgGroup(stack, `${stack.platformGroup}/platform-team`),
+    orgGroup(stack, stack.customersGroup),
+    orgGroup(stack, `${stack.customersGroup}/team-a`),
+    orgGroup(stack, `${stack.customersGroup}/team-b`),
+    {
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'System',
+      metadata: { name: 'platform', namespace: 'default' },
+      spec: { owner: 'group:default/platform-team' },
+    },
+  ];
+}
+
+/** Runs a template on `stack` with the example catalog (and `extra.catalog` besides). */
+export function runOnStack(
+  name: TemplateName,
+  stack: TemplateStack,
+  parameters: Record<string, unknown> = exampleParameters(name, stack),
+  extra: { claims?: Record<string, string>; user?: string | null; catalog?: Entity[] } = {},
+): Promise<TemplateRun> {
+  return runTemplate(name, {
+    parameters,
+    stack,
+    catalog: [...exampleCatalog(stack), ...(extra.catalog ?? [])],
+    ...(extra.claims !== undefined ? { claims: extra.claims } : {}),
+    ...(extra.user !== undefined ? { user: extra.user } : {}),
+  });
 }

@@ -14,16 +14,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { ConfigReader } from '@backstage/config';
 import { gitlabSignIn, readConfigLayer, signInScopes } from '../../infra/backstage-config';
-import { stackConfigLayer } from '../../infra/backstage';
+import { gitlabEnv, stackConfigLayer } from '../../infra/backstage';
 import {
   configLeaves,
   readByFullName,
   unreadKeys,
   type ConfigRead,
 } from '../../testing/config-reads';
-import { filesUnder, renderSkeleton } from '../../testing/scaffolder';
+import { filesUnder } from '../../testing/scaffolder';
 import { PORTAL_TEST_ENV } from '../../testing/portal-env';
-import { exampleRenderValues, TEMPLATE_EXAMPLES } from '../../testing/template-examples';
+import {
+  exampleCatalog,
+  exampleParameters,
+  TEMPLATE_NAMES,
+  type TemplateName,
+} from '../../testing/template-examples';
+import { fileProblems, pipelineProblems } from '../../testing/template-output';
+import { BOUNDARY_STACKS, type TemplateStack } from '../../testing/template-stack';
 import {
   checkConfig,
   freePort,
@@ -40,6 +47,26 @@ const DIST = path.join(ROOT, 'dist');
 const TOKEN = randomBytes(24).toString('base64url');
 /** The test-only token (this test's config layer): what the e2e does beyond the CI token. */
 const E2E_TOKEN = randomBytes(24).toString('base64url');
+
+/**
+ * The stack this portal runs for: unlike the examples and the dev stack, another GitLab host and
+ * every configured group path as long as the configuration allows (32 characters). Its values
+ * reach the templates the way they do in the cluster: the portal-env ConfigMap's variables
+ * (infra/backstage.ts) in the production layer's scaffolder.defaultEnvironment.
+ */
+const STACK: TemplateStack = BOUNDARY_STACKS.longest;
+const STACK_HOST = new URL(STACK.gitlabUrl).host;
+
+/** Catalog entities the test registers: the GitLab groups the org provider would ingest, and one by hand. */
+const TEST_ENTITIES = [
+  ...exampleCatalog(STACK).filter((e) => e.kind === 'Group'),
+  {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Group',
+    metadata: { name: 'by-hand', namespace: 'default' },
+    spec: { type: 'team', children: [] },
+  },
+];
 
 let work: string;
 let pg: Postgres | undefined;
@@ -114,16 +141,34 @@ beforeAll(async () => {
     },
   };
   fs.writeFileSync(path.join(work, 'app-config.e2e.yaml'), stringify(e2eLayer));
+  // The test's own entities, from one more file location beside the platform's.
+  const entitiesFile = path.join(work, 'test-entities.yaml');
+  fs.writeFileSync(entitiesFile, TEST_ENTITIES.map((e) => stringify(e)).join('---\n'));
+  const baseLocations = (readConfigLayer('app-config.yaml').catalog as { locations: unknown[] })
+    .locations;
+  fs.writeFileSync(
+    path.join(work, 'app-config.test-entities.yaml'),
+    stringify({
+      catalog: {
+        locations: [
+          ...baseLocations,
+          { type: 'file', target: entitiesFile, rules: [{ allow: ['Group'] }] },
+        ],
+      },
+    }),
+  );
   configFiles = [
     path.join(ROOT, 'backstage-config', 'app-config.yaml'),
     path.join(ROOT, 'backstage-config', 'app-config.production.yaml'),
     path.join(work, 'app-config.stack.yaml'),
     path.join(work, 'app-config.e2e.yaml'),
+    path.join(work, 'app-config.test-entities.yaml'),
   ];
   readsFile = path.join(work, 'config-reads.jsonl');
   const env = {
     ...process.env,
     ...PORTAL_TEST_ENV,
+    ...gitlabEnv({ url: STACK.gitlabUrl, ...STACK }),
     NODE_ENV: 'production',
     BACKSTAGE_BASE_URL: baseUrl,
     POSTGRES_HOST: '127.0.0.1',
@@ -309,65 +354,11 @@ describe('the portal backend, booted for real', { timeout: 90_000 }, () => {
     }
   });
 
-  it.each(Object.keys(TEMPLATE_EXAMPLES))(
-    'dry-runs the %s template to the same files as the offline render',
-    async (name) => {
-      const dir = path.join(DIST, 'templates', name);
-      const template = parse(fs.readFileSync(path.join(dir, 'template.yaml'), 'utf8'));
-      const { parameters, derived } = TEMPLATE_EXAMPLES[name];
-      // Steps that call GitLab or look up entities GitLab would have created are left out; the
-      // render step gets the values they would have produced.
-      const render = template.spec.steps.find((s: any) => s.action === 'fetch:template');
-      const offlineValues = exampleRenderValues(name, render.input.values);
-      render.input.values = Object.fromEntries(
-        Object.entries(render.input.values).map(([k, v]) => [k, k in derived ? derived[k] : v]),
-      );
-      template.spec.steps = [render];
-      template.spec.output = {};
-      const res = await api(
-        '/api/scaffolder/v2/dry-run',
-        {
-          method: 'POST',
-          body: JSON.stringify({
-            template,
-            values: parameters,
-            secrets: {},
-            directoryContents: Object.entries(
-              filesUnder(path.join(dir, 'skeleton'), 'skeleton'),
-            ).map(([file, content]) => ({
-              path: file,
-              base64Content: Buffer.from(content, 'utf8').toString('base64'),
-            })),
-          }),
-        },
-        E2E_TOKEN,
-      );
-      const body = (await res.json()) as any;
-      expect(res.status, JSON.stringify(body).slice(0, 2000)).toBe(200);
-      const produced = Object.fromEntries(
-        (body.directoryContents as { path: string; base64Content: string }[]).map((f) => [
-          f.path,
-          Buffer.from(f.base64Content, 'base64').toString('utf8'),
-        ]),
-      );
-      const offline = await renderSkeleton(dir, {
-        url: render.input.url,
-        ...(render.input.targetPath !== undefined ? { targetPath: render.input.targetPath } : {}),
-        trimBlocks: render.input.trimBlocks === true,
-        lstripBlocks: render.input.lstripBlocks === true,
-        values: offlineValues,
-      });
-      expect(produced).toEqual(offline);
-    },
-  );
-
   it('sends sign-in to GitLab with the OAuth application, its callback URL and scopes', async () => {
     const res = await api('/api/auth/gitlab/start?env=production', {}, null);
     expect(res.status).toBe(302);
     const location = new URL(res.headers.get('location')!);
-    expect(`${location.origin}${location.pathname}`).toBe(
-      'https://gitlab.example.com/oauth/authorize',
-    );
+    expect(`${location.origin}${location.pathname}`).toBe(`${STACK.gitlabUrl}/oauth/authorize`);
     expect(location.searchParams.get('client_id')).toBe(PORTAL_TEST_ENV.AUTH_GITLAB_CLIENT_ID);
     expect(location.searchParams.get('redirect_uri')).toBe(
       String(gitlabSignIn().callbackUrl).replace('${BACKSTAGE_BASE_URL}', baseUrl),
@@ -506,5 +497,167 @@ describe('the portal backend, booted for real', { timeout: 90_000 }, () => {
       `config keys: ${leaves.length} checked, ${frontend.size} frontend-only, read lazily: ${lazy.join(', ')}`,
     );
     expect(unread.filter((k) => !lazy.includes(k))).toEqual([]);
+  });
+});
+
+/** A template of dist/ dry-run by the backend, with all its steps: the HTTP status and body. */
+async function dryRun(name: string, values: Record<string, unknown>) {
+  const dir = path.join(DIST, 'templates', name);
+  const res = await api(
+    '/api/scaffolder/v2/dry-run',
+    {
+      method: 'POST',
+      body: JSON.stringify({
+        template: parse(fs.readFileSync(path.join(dir, 'template.yaml'), 'utf8')),
+        values,
+        secrets: {},
+        directoryContents: Object.entries(filesUnder(path.join(dir, 'skeleton'), 'skeleton')).map(
+          ([file, content]) => ({
+            path: file,
+            base64Content: Buffer.from(content, 'utf8').toString('base64'),
+          }),
+        ),
+      }),
+    },
+    E2E_TOKEN,
+  );
+  return { status: res.status, body: (await res.json()) as any };
+}
+
+/** The log of a dry-run, ANSI colours removed. */
+const dryRunLog = (body: any): { stepId?: string; status?: string; message: string }[] =>
+  (body.log as { body: { stepId?: string; status?: string; message: string } }[]).map((l) => ({
+    ...l.body,
+    // eslint-disable-next-line no-control-regex
+    message: l.body.message.replace(/\u001b\[[0-9;]*m/g, ''),
+  }));
+
+/** The input a step got, as the backend rendered it (it logs every step's input in a dry-run). */
+function renderedInput(body: any, stepId: string): Record<string, unknown> {
+  const marker = 'in dry-run mode with inputs (secrets redacted): ';
+  const line = dryRunLog(body).find((l) => l.stepId === stepId && l.message.includes(marker));
+  if (line === undefined) throw new Error(`no rendered input of ${stepId} in the dry-run log`);
+  return JSON.parse(line.message.slice(line.message.indexOf(marker) + marker.length)) as Record<
+    string,
+    unknown
+  >;
+}
+
+describe('the templates, dry-run with all their steps for a stack unlike the examples', () => {
+  /** Steps the scaffolder skips in a dry-run: actions that do not support it. */
+  const SKIPPED: Record<TemplateName, string[]> = {
+    'team-namespace': ['checkClaimIsNew', 'openMergeRequest'],
+    'postgres-database': ['checkClaimIsNew', 'openMergeRequest'],
+    'customer-group': ['checkClaimIsNew', 'openMergeRequest'],
+    'new-service': ['publishRepository', 'registerComponent'],
+  };
+  let logLinesBefore: number;
+
+  beforeAll(async () => {
+    // The catalog has the test's groups (its lookups are real).
+    const refs = TEST_ENTITIES.map((e) => `group:default/${e.metadata.name}`);
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const res = await api('/api/catalog/entities/by-refs', {
+        method: 'POST',
+        body: JSON.stringify({ entityRefs: refs }),
+      });
+      const { items } = (await res.json()) as { items: unknown[] };
+      if (items.every((e) => e !== null)) break;
+      if (Date.now() > deadline) throw new Error(`the catalog never had ${refs.join(', ')}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    logLinesBefore = logLines().length;
+  }, 90_000);
+
+  it.each(TEMPLATE_NAMES)(
+    '%s: the checks and catalog lookups run, the files are what the stack and catalog make them',
+    async (name) => {
+      const parameters = exampleParameters(name, STACK);
+      const { status, body } = await dryRun(name, parameters);
+      expect(status, JSON.stringify(body).slice(0, 2000)).toBe(200);
+      const skipped = dryRunLog(body)
+        .filter((l) => l.status === 'skipped')
+        .map((l) => l.stepId);
+      expect(skipped).toEqual(SKIPPED[name]);
+      const workspace = Object.fromEntries(
+        (body.directoryContents as { path: string; base64Content: string }[]).map((f) => [
+          f.path,
+          Buffer.from(f.base64Content, 'base64').toString('utf8'),
+        ]),
+      );
+      if (name === 'new-service') {
+        expect(await fileProblems(name, workspace, STACK, parameters)).toEqual([]);
+        const entity = parse(workspace['catalog-info.yaml']);
+        expect(entity.metadata.annotations['gitlab.com/project-slug']).toBe(
+          `${STACK.customersGroup}/team-b/invoice-api`,
+        );
+        expect(entity.metadata.annotations['gitlab.com/instance']).toBe(STACK_HOST);
+        expect(renderedInput(body, 'publishRepository').repoUrl).toBe(parameters.repoUrl);
+        return;
+      }
+      // Where the merge request would put the files, from its input as the backend rendered it.
+      const mr = renderedInput(body, 'openMergeRequest') as Record<string, string>;
+      expect(mr.repoUrl).toBe(
+        `${STACK_HOST}?owner=${STACK.platformGroup}&repo=${STACK.claimsProject}`,
+      );
+      const files = Object.fromEntries(
+        Object.entries(workspace).map(([f, c]) => {
+          expect(f.startsWith(`${mr.sourcePath}/`), f).toBe(true);
+          return [path.posix.join(mr.targetPath, f.slice(mr.sourcePath.length + 1)), c];
+        }),
+      );
+      expect(await fileProblems(name, files, STACK, parameters)).toEqual([]);
+      expect(pipelineProblems(files, STACK)).toBe('');
+      if (name === 'team-namespace') {
+        // The owner's GitLab path, looked up in the catalog by the owner step.
+        expect(parse(files['claims/teamnamespaces/team-a.yaml']).spec.owner).toBe(
+          `${STACK.customersGroup}/team-a`,
+        );
+      }
+      if (name === 'customer-group') {
+        expect(JSON.parse(files['groups/team-b.json']).metadata.name).toBe('customers-1-team-b');
+      }
+    },
+    60_000,
+  );
+
+  it.each([
+    [
+      'team-namespace',
+      { owner: 'group:default/by-hand' },
+      `owner: group:default/by-hand has no ${STACK_HOST}/team-path annotation, so it is not a group the catalog ingested from ${STACK_HOST}; choose a Group that comes from GitLab`,
+    ],
+    [
+      'new-service',
+      { owner: 'group:default/nobody' },
+      'owner: group:default/nobody is not in the catalog; expected an existing Group',
+    ],
+    ['team-namespace', { owner: ':' }, /^owner: does not match pattern/],
+    ['team-namespace', { owner: 'user:default/jane.doe' }, /^owner: does not match pattern/],
+    ['team-namespace', { name: 'kube-system' }, /^name: does not match pattern/],
+    ['customer-group', { name: 'a'.repeat(31) }, /^name: does not meet maximum length of 30/],
+  ] as const)(
+    '%s with %j: a 400 that says why, before any step writes',
+    async (name, change, why) => {
+      const { status, body } = await dryRun(name, { ...exampleParameters(name, STACK), ...change });
+      expect(status, JSON.stringify(body).slice(0, 2000)).toBe(400);
+      const messages: string[] = body.errors?.map(
+        (e: { property: string; message: string }) =>
+          `${e.property.replace(/^instance\./, '')}: ${e.message}`,
+      ) ?? [body.error.message];
+      expect(
+        messages.some((m) => (typeof why === 'string' ? m === why : why.test(m))),
+        messages.join('\n'),
+      ).toBe(true);
+    },
+  );
+
+  it('logged no error for any of these dry-runs', () => {
+    expect(
+      logLines()
+        .slice(logLinesBefore)
+        .filter((l) => l.level === 'error'),
+    ).toEqual([]);
   });
 });

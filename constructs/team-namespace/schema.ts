@@ -1,4 +1,5 @@
 import { DNS1123_LABEL_MAX_LENGTH } from '../names';
+import { RESERVED_NAMESPACES_TEXT, unreservedNamespaceRule } from '../namespaces';
 import type { OpenApiSchema } from '../openapi';
 import { describeSizes, QUOTA_KEYS, type NamespaceSize, type QuotaLimits } from './sizes';
 
@@ -61,6 +62,10 @@ export function teamNamespaceSchema(options: TeamNamespaceSchemaOptions): OpenAp
       {
         rule: `self.metadata.name.size() <= ${DNS1123_LABEL_MAX_LENGTH} && self.metadata.name.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$')`,
         message: `metadata.name becomes the namespace name: a DNS-1123 label of at most ${DNS1123_LABEL_MAX_LENGTH} characters`,
+      },
+      {
+        rule: unreservedNamespaceRule('self.metadata.name'),
+        message: `metadata.name becomes the namespace name: ${RESERVED_NAMESPACES_TEXT}`,
       },
     ],
     properties: {

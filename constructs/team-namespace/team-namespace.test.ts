@@ -11,7 +11,7 @@ import {
 } from '../../testing/schemas';
 import { PropsError } from '../validation';
 import { MAX_VIEWERS } from './schema';
-import { DEFAULT_NAMESPACE_SIZES } from './sizes';
+import { CONTAINER_DEFAULT_PATHS, DEFAULT_NAMESPACE_SIZES, QUOTA_KEYS } from './sizes';
 import { TeamNamespaceApi, type TeamNamespaceApiProps } from './team-namespace';
 
 interface Synthesized {
@@ -93,15 +93,24 @@ describe('TeamNamespaceApi', () => {
     expect([...(xrSchema.properties!.spec.properties!.size.enum as string[])].sort()).toEqual(
       sizes,
     );
+    const mapped: string[] = [];
     for (const t of templates) {
       for (const p of t.patches ?? []) {
         for (const tr of p.transforms ?? []) {
           if (tr.type === 'map') {
+            mapped.push(`${t.name} ${p.toFieldPath}`);
             expect(Object.keys(tr.map!).sort(), `${t.name} ${p.toFieldPath}`).toEqual(sizes);
           }
         }
       }
     }
+    // Every quota value and every container default is looked up from the size, and nothing else.
+    expect(mapped.sort()).toEqual(
+      [
+        ...Object.values(QUOTA_KEYS).map((k) => `quota spec.hard[${k}]`),
+        ...Object.values(CONTAINER_DEFAULT_PATHS).map((p) => `limit-range spec.limits[0].${p}`),
+      ].sort(),
+    );
   });
 
   it('grants Crossplane exactly the kinds it composes, and bind on the two roles', () => {
@@ -117,21 +126,23 @@ describe('TeamNamespaceApi', () => {
       'v1/Namespace',
       'v1/ResourceQuota',
     ]);
+    // What a controller needs to own its objects: read, watch, create, update and delete them.
+    const manage = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
     expect(role.rules).toEqual([
       {
         apiGroups: [''],
         resources: ['limitranges', 'namespaces', 'resourcequotas'],
-        verbs: expect.any(Array),
+        verbs: manage,
       },
       {
         apiGroups: ['networking.k8s.io'],
         resources: ['networkpolicies'],
-        verbs: expect.any(Array),
+        verbs: manage,
       },
       {
         apiGroups: ['rbac.authorization.k8s.io'],
         resources: ['rolebindings'],
-        verbs: expect.any(Array),
+        verbs: manage,
       },
       {
         apiGroups: ['rbac.authorization.k8s.io'],
@@ -248,13 +259,31 @@ describe('TeamNamespaceApi', () => {
     expect(errors({ owner: 'a', quota: { cpu: '1' } }).join()).toMatch(/additional properties/);
   });
 
-  it('limits XR names to namespace names with a CEL rule the API server evaluates', () => {
-    const [{ rule }] = (xrSchema as any)['x-kubernetes-validations'];
-    const accepts = (name: string): unknown => evalCel(rule, { self: { metadata: { name } } });
-    expect(accepts('team-a')).toBe(true);
-    expect(accepts('a'.repeat(63))).toBe(true);
+  it('limits XR names to namespace names with CEL rules the API server evaluates', () => {
+    const rules = (xrSchema as any)['x-kubernetes-validations'] as { rule: string }[];
+    // The API server accepts an object only when every rule holds.
+    const accepts = (name: string): boolean =>
+      rules.every(({ rule }) => evalCel(rule, { self: { metadata: { name } } }) === true);
+    for (const good of ['team-a', 'a'.repeat(63), 'kube', 'defaults', 'backstage-team']) {
+      expect(accepts(good), good).toBe(true);
+    }
     for (const bad of ['a'.repeat(64), 'Team-a', 'team.a', 'team-']) {
       expect(accepts(bad), bad).toBe(false);
+    }
+    // Namespaces of Kubernetes and of the platform itself are never team namespaces.
+    for (const reserved of [
+      'default',
+      'kube-system',
+      'kube-public',
+      'kube-node-lease',
+      'crossplane-system',
+      'kro-system',
+      'cnpg-system',
+      'backstage',
+      'gitlab-agent',
+      'ingress-nginx',
+    ]) {
+      expect(accepts(reserved), reserved).toBe(false);
     }
   });
 

@@ -9,12 +9,8 @@ import {
   CompositeResourceDefinitionV2,
   CompositeResourceDefinitionV2SpecScope,
 } from '../imports/crossplane-xrd-apiextensions.crossplane.io';
-import {
-  DNS1123_LABEL_MAX_LENGTH,
-  DNS1123_LABEL_PATTERN,
-  isDnsLabel,
-  isDnsSubdomain,
-} from '../names';
+import { DNS1123_LABEL_MAX_LENGTH, isDnsLabel, isDnsSubdomain } from '../names';
+import { TEAM_NAMESPACE_PATTERN } from '../namespaces';
 import { MANAGE_VERBS, rulesFor, type TypeRef } from '../rbac';
 import { PropsChecker } from '../validation';
 import { teamNamespaceKeys, teamNamespaceResources } from './composition';
@@ -113,9 +109,9 @@ export class TeamNamespaceApi extends Construct {
   public readonly schema: OpenApiSchema;
   /** The schema of the XR's `spec`. */
   public readonly specSchema: OpenApiSchema;
-  /** The XR's name is the namespace's name: a DNS-1123 label. */
+  /** The XR's name is the namespace's name: a DNS-1123 label, not a reserved namespace. */
   public readonly maxNameLength = DNS1123_LABEL_MAX_LENGTH;
-  public readonly namePattern = DNS1123_LABEL_PATTERN;
+  public readonly namePattern = TEAM_NAMESPACE_PATTERN;
   /** The kinds the composition creates (and Crossplane is granted). */
   public readonly composedTypes: readonly TypeRef[];
   public readonly xrd: CompositeResourceDefinitionV2;

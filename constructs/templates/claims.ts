@@ -18,6 +18,8 @@ export const ENVIRONMENT = {
   customersGroup: '${{ environment.parameters.customersGroup }}',
   /** The claims project's token for merge requests (api, developer). */
   scaffolderToken: '${{ environment.secrets.GITLAB_SCAFFOLDER_TOKEN }}',
+  /** Who ran the template, for texts: a run by a service token has no user. */
+  requester: '${{ user.ref | default("a service, without a signed-in user") }}',
 } as const;
 
 /** The kind a claim template renders. */
@@ -47,26 +49,45 @@ export const specField = (api: TargetApi, key: string): OpenApiSchema => {
   return field;
 };
 
+/**
+ * `${{ parameters.<key> }}` for text (a merge request's description), with the API's default
+ * when the field was not sent (only the portal's UI fills in form defaults).
+ */
+export function parameterText(api: TargetApi, key: string): string {
+  const fallback = specField(api, key).default;
+  return fallback === undefined
+    ? `\${{ parameters.${key} }}`
+    : `\${{ parameters.${key} | default(${JSON.stringify(typeof fallback === 'string' ? fallback : JSON.stringify(fallback))}) }}`;
+}
+
 /** A spec field of a claim skeleton and how it is written. */
 export interface SkeletonField {
   /** Key in `spec` (dotted for nested fields, e.g. `resources.requests.cpu`). */
   readonly key: string;
   /** The `values.*` entry it comes from. */
   readonly value: string;
-  /** Leave the field out when the value is empty (an optional list, an unset option). */
+  /** Leave the field out when the value is missing or empty (an optional field of the form). */
   readonly optional?: boolean;
 }
 
 /**
  * The claim manifest as a fetch:template skeleton. Every value is written with the `dump` filter
  * (JSON), which is a valid YAML scalar or flow sequence whatever the input: no value can break
- * out of its field, even when a form constraint is missing.
+ * out of its field, even when a form constraint is missing. Optional fields are left out when
+ * their value is missing or empty (a form field left empty, or not sent at all: only the portal's
+ * UI fills in form defaults), so that the API's own default applies; the requester annotation is
+ * left out for runs without a signed-in user (a dry-run with a service token).
  */
 export function claimSkeleton(
   kind: ClaimKindRef,
   templateName: string,
   fields: readonly SkeletonField[],
 ): string {
+  const ifSet = (value: string, lines: readonly string[]): string[] => [
+    `{% if values.${value} and values.${value}.length > 0 %}`,
+    ...lines,
+    '{% endif %}',
+  ];
   const lines = [
     `apiVersion: ${kind.apiVersion}`,
     `kind: ${kind.kind}`,
@@ -75,17 +96,20 @@ export function claimSkeleton(
     ...(kind.namespaced ? ['  namespace: ${{ values.namespace | dump }}'] : []),
     '  labels:',
     `    platform.example.org/template: ${templateName}`,
-    '  annotations:',
-    '    platform.example.org/requested-by: ${{ values.requestedBy | dump }}',
+    ...ifSet('requestedBy', [
+      '  annotations:',
+      '    platform.example.org/requested-by: ${{ values.requestedBy | dump }}',
+    ]),
     'spec:',
   ];
   for (const f of fields) {
     const line = `  ${f.key}: \${{ values.${f.value} | dump }}`;
-    lines.push(
-      ...(f.optional === true
-        ? [`{% if values.${f.value} and values.${f.value}.length > 0 %}`, line, '{% endif %}']
-        : [line]),
-    );
+    lines.push(...(f.optional === true ? ifSet(f.value, [line]) : [line]));
+  }
+  if (fields.every((f) => f.optional === true)) {
+    // Every field left out: `spec: {}` (an empty `spec:` would be null, which no API accepts).
+    const anySet = fields.map((f) => `(values.${f.value} and values.${f.value}.length > 0)`);
+    lines.push(`{% if not (${anySet.join(' or ')}) %}`, '  {}', '{% endif %}');
   }
   return `${lines.join('\n')}\n`;
 }
@@ -101,7 +125,7 @@ export function claimsDirectory(kind: ClaimKindRef, namespaceExpression?: string
 }
 
 export interface MergeRequestOptions {
-  /** Branch name, derived from the claim so a retried run finds its own branch. */
+  /** Branch name, derived from the claim so that a second run for it finds the first one's. */
   readonly branchName: string;
   readonly title: string;
   readonly description: string;
@@ -110,31 +134,48 @@ export interface MergeRequestOptions {
   readonly targetPath: string;
 }
 
+/** The id of the portal's check before a merge request (backstage-config/backend/src/). */
+export const CLAIM_CHECK_ACTION = 'platform:claims:check-new';
+
 /**
- * The merge request on the claims repository. `commitAction: create` on purpose: a claim that
- * already exists is never overwritten by a template (the action fails and says so), and a
- * retried run reuses the branch its first run created (the action refuses a second merge
- * request for a branch that has one, and links to it) instead of opening a duplicate.
+ * The merge request on the claims repository, and the check before it. `commitAction: create`
+ * on purpose: a template never overwrites an existing claim. publish:gitlab:merge-request (GitLab
+ * module 0.12.0) creates the branch before it commits, so a claim already on main would fail the
+ * commit after the branch exists and leave that branch behind, and it refuses any existing
+ * branch (with or without a merge request), even on the scaffolder's retry of the same task. The
+ * check step reads the claims repository first and stops, before anything is written, naming the
+ * claim on main, the open merge request, or the branch left by a failed run.
  */
-export function mergeRequestStep(o: MergeRequestOptions): TemplateStep {
-  return {
-    id: 'openMergeRequest',
-    name: 'Open the merge request on the claims repository',
-    action: 'publish:gitlab:merge-request',
-    input: {
-      repoUrl: ENVIRONMENT.claimsRepoUrl,
-      token: ENVIRONMENT.scaffolderToken,
-      branchName: o.branchName,
-      targetBranchName: 'main',
-      title: o.title,
-      description: o.description,
-      sourcePath: o.sourcePath,
-      targetPath: o.targetPath,
-      commitAction: 'create',
-      removeSourceBranch: true,
-      labels: ['platform-claim'],
-    },
+export function mergeRequestSteps(o: MergeRequestOptions): TemplateStep[] {
+  const where = {
+    repoUrl: ENVIRONMENT.claimsRepoUrl,
+    branchName: o.branchName,
+    targetBranchName: 'main',
+    sourcePath: o.sourcePath,
+    targetPath: o.targetPath,
   };
+  return [
+    {
+      id: 'checkClaimIsNew',
+      name: 'Check that the claim and its branch do not exist yet',
+      action: CLAIM_CHECK_ACTION,
+      input: where,
+    },
+    {
+      id: 'openMergeRequest',
+      name: 'Open the merge request on the claims repository',
+      action: 'publish:gitlab:merge-request',
+      input: {
+        ...where,
+        token: ENVIRONMENT.scaffolderToken,
+        title: o.title,
+        description: o.description,
+        commitAction: 'create',
+        removeSourceBranch: true,
+        labels: ['platform-claim'],
+      },
+    },
+  ];
 }
 
 /** The link a claim template shows when it is done: its merge request. */

@@ -10,12 +10,13 @@
  * can (a group token of the customers group, in a protected, masked CI variable).
  */
 import type { Construct } from 'constructs';
-import { DNS1123_LABEL_MAX_LENGTH } from '../names';
+import { CONFIGURED_GROUP_PATH_MAX_LENGTH } from '../gitlab-paths';
 import {
   CLAIM_OUTPUT,
   claimSkeleton,
   ENVIRONMENT,
-  mergeRequestStep,
+  mergeRequestSteps,
+  parameterText,
   renderSkeletonStep,
   specField,
   type ClaimKindRef,
@@ -27,41 +28,57 @@ import { SoftwareTemplate } from './template';
 /** Where the group requests go in the claims repository (the pipeline creates them). */
 export const GROUP_REQUESTS_DIR = 'groups';
 
-/**
- * The longest group path: the org provider names the group's entity `<customers entity>-<path>`,
- * a DNS label; this leaves 22 characters for the customers group's entity name.
- */
-export const MAX_GROUP_PATH_LENGTH = 40;
-
 /** A GitLab group name: letters, digits, '_', '.', '-', ' ', '(' and ')', not starting with a symbol. */
 export const GROUP_NAME_PATTERN = '^[A-Za-z0-9_][A-Za-z0-9_. ()-]*$';
 
+/** The annotation of a group request with the GitLab group's full path. */
+export const GROUP_PATH_ANNOTATION = 'platform.example.org/gitlab-group';
+
 /**
- * The Group entity, written as JSON (valid YAML, and what the pipeline reads with jq). Its name and
- * annotation are those the GitLab org provider gives the group once it exists.
+ * The longest group path (its name in the form) that fits every stack the configuration allows:
+ * the namespace claim's `spec.owner` is `<customers group>/<path>` and the API caps spec.owner;
+ * the customers group path is at most CONFIGURED_GROUP_PATH_MAX_LENGTH characters. (The group's
+ * entity name, `<customers group entity>-<path>`, is shorter still: the entity is the customers
+ * group's path relative to the platform group.) The namespace itself is named after the path.
  */
-function groupEntity(): string {
-  return `${[
-    '{',
-    '  "apiVersion": "backstage.io/v1alpha1",',
-    '  "kind": "Group",',
-    '  "metadata": {',
-    '    "name": ${{ (values.customersGroupEntity + "-" + values.name) | dump }},',
-    '    "description": ${{ values.description | dump }},',
-    '    "annotations": {',
-    '      ${{ (values.gitlabHost + "/team-path") | dump }}: ${{ (values.customersGroup + "/" + values.name) | dump }},',
-    '      "platform.example.org/requested-by": ${{ values.requestedBy | dump }}',
-    '    }',
-    '  },',
-    '  "spec": {',
-    '    "type": "team",',
-    '    "profile": { "displayName": ${{ values.displayName | dump }} },',
-    '    "parent": ${{ values.customersGroupEntity | dump }},',
-    '    "children": []',
-    '  }',
-    '}',
-  ].join('\n')}\n`;
+export function groupPathBudget(teamNamespace: TargetApi): number {
+  const ownerMax = specField(teamNamespace, 'owner').maxLength;
+  if (ownerMax === undefined) {
+    throw new Error(
+      `${teamNamespace.kind} spec.owner has no maxLength: the group path budget needs it`,
+    );
+  }
+  return Math.min(ownerMax - 1 - CONFIGURED_GROUP_PATH_MAX_LENGTH, teamNamespace.maxNameLength);
 }
+
+/**
+ * The Group entity of the request, as an object the skeleton writes with one JSON serializer
+ * (`dump`), so that any value, or a missing one, still gives valid JSON: a field whose value is
+ * missing (the description is optional, and only the portal's UI fills in form defaults) is left
+ * out by the scaffolder when it renders step inputs. Name and parent are those the GitLab org
+ * provider gives the group once it exists. The provider's own path annotation,
+ * `<host>/team-path`, cannot be written here: its key depends on the stack's GitLab host and the
+ * template engine (nunjitsu) takes only literal dictionary keys; the request carries the path
+ * under GROUP_PATH_ANNOTATION, which the pipeline's group check reads.
+ */
+const GROUP_ENTITY = {
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Group',
+  metadata: {
+    name: '${{ environment.parameters.customersGroupEntity }}-${{ parameters.name }}',
+    description: '${{ parameters.description }}',
+    annotations: {
+      [GROUP_PATH_ANNOTATION]: `${ENVIRONMENT.customersGroup}/\${{ parameters.name }}`,
+      'platform.example.org/requested-by': '${{ user.ref }}',
+    },
+  },
+  spec: {
+    type: 'team',
+    profile: { displayName: '${{ parameters.displayName }}' },
+    parent: '${{ environment.parameters.customersGroupEntity }}',
+    children: [],
+  },
+} as const;
 
 export class CustomerGroupTemplate extends SoftwareTemplate {
   constructor(
@@ -86,7 +103,7 @@ export class CustomerGroupTemplate extends SoftwareTemplate {
             name: nameField(
               'Group path',
               'Path of the GitLab group under the customers group; also the name of its namespace.',
-              Math.min(MAX_GROUP_PATH_LENGTH, ns.maxNameLength, DNS1123_LABEL_MAX_LENGTH),
+              groupPathBudget(ns),
               ns.namePattern,
             ),
             displayName: {
@@ -116,30 +133,26 @@ export class CustomerGroupTemplate extends SoftwareTemplate {
           targetPath: 'request',
           values: {
             name: '${{ parameters.name }}',
-            displayName: '${{ parameters.displayName }}',
-            description: '${{ parameters.description }}',
             size: '${{ parameters.size }}',
             owner: `${ENVIRONMENT.customersGroup}/\${{ parameters.name }}`,
-            customersGroup: ENVIRONMENT.customersGroup,
-            customersGroupEntity: '${{ environment.parameters.customersGroupEntity }}',
-            gitlabHost: `\${{ ${ENVIRONMENT.gitlabHost} }}`,
             requestedBy: '${{ user.ref }}',
+            group: GROUP_ENTITY,
           },
         }),
-        mergeRequestStep({
+        ...mergeRequestSteps({
           branchName: 'onboarding/${{ parameters.name }}',
           title: 'Onboard ${{ parameters.displayName }} (${{ parameters.name }})',
-          description: `Creates the GitLab group \`${ENVIRONMENT.customersGroup}/\${{ parameters.name }}\` ("\${{ parameters.displayName }}"), its Backstage Group, and the namespace \`\${{ parameters.name }}\` (size \`\${{ parameters.size }}\`) owned by it. Requested by \`\${{ user.ref }}\` in the developer portal. Once merged, the pipeline creates the group, then applies the claim; add the team's members in GitLab.`,
+          description: `Creates the GitLab group \`${ENVIRONMENT.customersGroup}/\${{ parameters.name }}\` ("\${{ parameters.displayName }}"), its Backstage Group, and the namespace \`\${{ parameters.name }}\` (size \`${parameterText(ns, 'size')}\`) owned by it. Requested by \`${ENVIRONMENT.requester}\` in the developer portal. Once merged, the pipeline creates the group, then applies the claim; add the team's members in GitLab.`,
           sourcePath: 'request',
           targetPath: '.',
         }),
       ],
       output: CLAIM_OUTPUT,
       skeleton: {
-        [`${GROUP_REQUESTS_DIR}/\${{ values.name }}.json`]: groupEntity(),
+        [`${GROUP_REQUESTS_DIR}/\${{ values.name }}.json`]: '${{ values.group | dump(2) }}\n',
         [`claims/${ns.plural}/\${{ values.name }}.yaml`]: claimSkeleton(ns, 'customer-group', [
           { key: 'owner', value: 'owner' },
-          { key: 'size', value: 'size' },
+          { key: 'size', value: 'size', optional: true },
         ]),
       },
     });

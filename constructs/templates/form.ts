@@ -5,7 +5,8 @@
  * defaults, bounds, patterns, required fields, and the name rules of the objects the API derives
  * from the claim's name.
  */
-import { DNS1035_LABEL_PATTERN, DNS1123_LABEL_PATTERN } from '../names';
+import { RESERVED_NAMESPACES_TEXT, TEAM_NAMESPACE_PATTERN } from '../namespaces';
+import { DNS1035_LABEL_PATTERN, DNS1123_LABEL_MAX_LENGTH, DNS1123_LABEL_PATTERN } from '../names';
 import type { OpenApiSchema } from '../openapi';
 
 /** The schema keywords a form field takes over from the API's schema as they are. */
@@ -117,13 +118,55 @@ export function nameField(
   pattern: string = DNS1123_LABEL_PATTERN,
 ): FormField {
   const start = pattern === DNS1035_LABEL_PATTERN ? 'a letter' : 'a letter or digit';
+  const reserved = pattern === TEAM_NAMESPACE_PATTERN ? ` ${RESERVED_NAMESPACES_TEXT}.` : '';
   return {
     title,
-    description: `${description} Lowercase letters, digits and '-', starting with ${start} and ending with a letter or digit, at most ${maxLength} characters.`,
+    description: `${description} Lowercase letters, digits and '-', starting with ${start} and ending with a letter or digit, at most ${maxLength} characters.${reserved}`,
     type: 'string',
     pattern,
     minLength: 1,
     maxLength,
     'ui:autofocus': true,
+  };
+}
+
+/** A team namespace the claim goes into (or the service runs in): never a reserved one. */
+export function namespaceField(title: string, description: string): FormField {
+  const { 'ui:autofocus': _, ...field } = nameField(
+    title,
+    description,
+    DNS1123_LABEL_MAX_LENGTH,
+    TEAM_NAMESPACE_PATTERN,
+  );
+  return field;
+}
+
+/**
+ * A full entity reference of one kind, as the entity pickers give it (`group:default/team-a`):
+ * the scaffolder checks the form against this schema before any step runs, so a reference that
+ * could not even be parsed, or names another kind, is refused with a 400 at once. Entity names
+ * may use '_' and '.' inside; kind and namespace are lowercase, as the pickers write them.
+ */
+export function entityRefPattern(kind: string): string {
+  return `^${kind.toLowerCase()}:[a-z0-9]([-a-z0-9]*[a-z0-9])?/[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$`;
+}
+
+/**
+ * An entity picker field for `kind`. The picker offers only entities of that kind and no free
+ * text; the pattern holds the same for callers of the API, and a catalog check step confirms
+ * the entity exists (the picker's options are a UI hint the backend never sees).
+ */
+export function entityRefField(
+  kind: string,
+  field: Omit<FormField, 'type' | 'pattern'> & { readonly 'ui:field': string },
+  catalogFilter: Readonly<Record<string, unknown>> = {},
+): FormField {
+  return {
+    ...field,
+    type: 'string',
+    pattern: entityRefPattern(kind),
+    // 'group:' + namespace + '/' + name, each at most 63 characters.
+    maxLength: kind.length + 1 + 2 * DNS1123_LABEL_MAX_LENGTH + 1,
+    'ui:options': { catalogFilter: [{ kind, ...catalogFilter }], allowArbitraryValues: false },
   };
 }

@@ -7,7 +7,7 @@
 import type { Construct } from 'constructs';
 import { stringify } from 'yaml';
 import { DNS1123_LABEL_MAX_LENGTH } from '../names';
-import { nameField } from './form';
+import { entityRefField, nameField, namespaceField } from './form';
 import { SoftwareTemplate } from './template';
 
 /** The entity annotations the portal's plugins read. */
@@ -35,6 +35,10 @@ export const SKELETON_TOOLS = {
 
 const USER_TOKEN = 'USER_OAUTH_TOKEN';
 
+/** The portal's catalog checks (backstage-config/backend/src/catalog-actions.ts). */
+const REQUIRE_ENTITY_ACTION = 'platform:catalog:require';
+const ENTITY_ABSENT_ACTION = 'platform:catalog:absent';
+
 function catalogInfo(): string {
   return [
     'apiVersion: backstage.io/v1alpha1',
@@ -52,7 +56,10 @@ function catalogInfo(): string {
     '  type: service',
     '  lifecycle: ${{ values.lifecycle | dump }}',
     '  owner: ${{ values.owner | dump }}',
+    // Optional in the form (and in the catalog's Component schema).
+    '{% if values.system %}',
     '  system: ${{ values.system | dump }}',
+    '{% endif %}',
     '',
   ].join('\n');
 }
@@ -152,31 +159,26 @@ export class NewServiceTemplate extends SoftwareTemplate {
               maxLength: 200,
               pattern: '^[^\\r\\n]*$',
             },
-            owner: {
+            owner: entityRefField('Group', {
               title: 'Owner',
               description: 'The team that owns the service.',
-              type: 'string',
               'ui:field': 'OwnerPicker',
-              'ui:options': { catalogFilter: [{ kind: 'Group' }] },
-            },
-            system: {
+            }),
+            system: entityRefField('System', {
               title: 'System',
-              description: 'The system the service belongs to.',
-              type: 'string',
+              description: 'The system the service belongs to (optional).',
               default: 'system:default/platform',
               'ui:field': 'EntityPicker',
-              'ui:options': { catalogFilter: [{ kind: 'System' }] },
-            },
+            }),
             lifecycle: {
               title: 'Lifecycle',
               type: 'string',
               enum: ['experimental', 'production', 'deprecated'],
               default: 'experimental',
             },
-            namespace: nameField(
+            namespace: namespaceField(
               'Kubernetes namespace',
               'The team namespace the service runs in (the portal shows its workloads there).',
-              DNS1123_LABEL_MAX_LENGTH,
             ),
           },
         },
@@ -187,7 +189,7 @@ export class NewServiceTemplate extends SoftwareTemplate {
             repoUrl: {
               title: 'GitLab project',
               description:
-                'The group to create the project in; the project is named after the service.',
+                "The group to create the project in, and the project's path in it (the service's name keeps them alike).",
               type: 'string',
               'ui:field': 'RepoUrlPicker',
               'ui:options': {
@@ -202,12 +204,35 @@ export class NewServiceTemplate extends SoftwareTemplate {
         },
       ],
       steps: [
+        // Everything the project and its catalog entry depend on is checked before the first
+        // step that writes (publish:gitlab creates the project): nothing is half-applied.
+        {
+          id: 'checkName',
+          name: 'Check that no component has the name yet',
+          action: ENTITY_ABSENT_ACTION,
+          input: { entityRef: 'component:default/${{ parameters.name }}', field: 'name' },
+        },
+        {
+          id: 'checkOwner',
+          name: 'Check the owner',
+          action: REQUIRE_ENTITY_ACTION,
+          input: { entityRef: '${{ parameters.owner }}', kind: 'Group', field: 'owner' },
+        },
+        {
+          id: 'checkSystem',
+          name: 'Check the system',
+          action: REQUIRE_ENTITY_ACTION,
+          if: '${{ parameters.system }}',
+          input: { entityRef: '${{ parameters.system }}', kind: 'System', field: 'system' },
+        },
         {
           id: 'renderService',
           name: 'Render the service skeleton',
           action: 'fetch:template',
           input: {
             url: './skeleton',
+            trimBlocks: true,
+            lstripBlocks: true,
             values: {
               name: '${{ parameters.name }}',
               description: '${{ parameters.description }}',

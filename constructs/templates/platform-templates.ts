@@ -11,12 +11,13 @@ import {
   claimSkeleton,
   claimsDirectory,
   ENVIRONMENT,
-  mergeRequestStep,
+  mergeRequestSteps,
+  parameterText,
   renderSkeletonStep,
   specField,
   type TargetApi,
 } from './claims';
-import { formField, nameField } from './form';
+import { entityRefField, formField, nameField, namespaceField } from './form';
 import { CustomerGroupTemplate } from './customer-group';
 import { NewServiceTemplate } from './new-service';
 import { SoftwareTemplate } from './template';
@@ -27,6 +28,9 @@ export interface PlatformTemplatesProps {
   /** Entity ref of the templates' owner. @default 'group:default/platform-team' */
   readonly owner?: string;
 }
+
+/** The portal's owner check (backstage-config/backend/src/catalog-actions.ts). */
+const GITLAB_GROUP_ACTION = 'platform:catalog:gitlab-group';
 
 /** Where the claim is rendered in the workspace, and published from. */
 const CLAIM_DIR = 'claim';
@@ -46,6 +50,7 @@ export class PlatformTemplates extends Construct {
     const owner = props.owner ?? 'group:default/platform-team';
     const ns = props.teamNamespace;
     const db = props.database;
+    const ownerSchema = specField(ns, 'owner');
 
     this.teamNamespace = new SoftwareTemplate(this, 'TeamNamespace', {
       name: 'team-namespace',
@@ -65,14 +70,16 @@ export class PlatformTemplates extends Construct {
               Math.min(ns.maxNameLength, DNS1123_LABEL_MAX_LENGTH),
               ns.namePattern,
             ),
-            owner: {
+            // Only Groups the GitLab org provider ingested can own a namespace (their
+            // `<host>/team-path` annotation is the owner's GitLab path). The picker cannot filter
+            // on that annotation: its key contains the stack's GitLab host, and the picker's
+            // options are the same for every stack; the owner step checks it before the claim.
+            owner: entityRefField('Group', {
               title: 'Owner',
               description:
-                'The team that owns the namespace; its GitLab group members get edit rights.',
-              type: 'string',
+                'The team that owns the namespace: a group from GitLab, whose members get edit rights.',
               'ui:field': 'OwnerPicker',
-              'ui:options': { catalogFilter: [{ kind: 'Group' }] },
-            },
+            }),
             size: formField('size', specField(ns, 'size')),
             viewers: formField('viewers', specField(ns, 'viewers'), {
               title: 'Viewer groups',
@@ -83,9 +90,16 @@ export class PlatformTemplates extends Construct {
       steps: [
         {
           id: 'fetchOwner',
-          name: "Look up the owner's GitLab group",
-          action: 'catalog:fetch',
-          input: { entityRef: '${{ parameters.owner }}' },
+          name: 'Check the owner and look up its GitLab group',
+          action: GITLAB_GROUP_ACTION,
+          input: {
+            entityRef: '${{ parameters.owner }}',
+            gitlabHost: `\${{ ${ENVIRONMENT.gitlabHost} }}`,
+            field: 'owner',
+            // What the API accepts as spec.owner.
+            pattern: ownerSchema.pattern,
+            maxLength: ownerSchema.maxLength,
+          },
         },
         renderSkeletonStep({
           id: 'renderClaim',
@@ -93,18 +107,17 @@ export class PlatformTemplates extends Construct {
           targetPath: CLAIM_DIR,
           values: {
             name: '${{ parameters.name }}',
-            // The GitLab group's full path, as the org provider annotates ingested groups.
-            owner: `\${{ steps.fetchOwner.output.entity.metadata.annotations[${ENVIRONMENT.gitlabHost} + '/team-path'] }}`,
+            // The GitLab group's full path, checked by the step before.
+            owner: '${{ steps.fetchOwner.output.path }}',
             size: '${{ parameters.size }}',
             viewers: '${{ parameters.viewers }}',
             ...REQUESTED_BY,
           },
         }),
-        mergeRequestStep({
+        ...mergeRequestSteps({
           branchName: `claims/${ns.plural}/\${{ parameters.name }}`,
           title: `${ns.kind} \${{ parameters.name }}`,
-          description:
-            'Creates the namespace `${{ parameters.name }}` (size `${{ parameters.size }}`) owned by `${{ parameters.owner }}`, requested by `${{ user.ref }}` in the developer portal. The pipeline checks the claim against the platform API; merging applies it.',
+          description: `Creates the namespace \`\${{ parameters.name }}\` (size \`${parameterText(ns, 'size')}\`) owned by \`\${{ parameters.owner }}\` (GitLab group \`\${{ steps.fetchOwner.output.path }}\`), requested by \`${ENVIRONMENT.requester}\` in the developer portal. The pipeline checks the claim against the platform API; merging applies it.`,
           sourcePath: CLAIM_DIR,
           targetPath: claimsDirectory(ns),
         }),
@@ -113,7 +126,7 @@ export class PlatformTemplates extends Construct {
       skeleton: {
         [CLAIM_FILE]: claimSkeleton(ns, 'team-namespace', [
           { key: 'owner', value: 'owner' },
-          { key: 'size', value: 'size' },
+          { key: 'size', value: 'size', optional: true },
           { key: 'viewers', value: 'viewers', optional: true },
         ]),
       },
@@ -131,11 +144,7 @@ export class PlatformTemplates extends Construct {
           title: 'Database',
           required: ['namespace', 'name'],
           fields: {
-            namespace: nameField(
-              'Namespace',
-              'The team namespace the database runs in.',
-              DNS1123_LABEL_MAX_LENGTH,
-            ),
+            namespace: namespaceField('Namespace', 'The team namespace the database runs in.'),
             name: nameField(
               'Name',
               'Name of the database instance (its Service, Secret and volume are named after it).',
@@ -162,11 +171,10 @@ export class PlatformTemplates extends Construct {
             ...REQUESTED_BY,
           },
         }),
-        mergeRequestStep({
+        ...mergeRequestSteps({
           branchName: `claims/${db.plural}/\${{ parameters.namespace }}/\${{ parameters.name }}`,
           title: `${db.kind} \${{ parameters.namespace }}/\${{ parameters.name }}`,
-          description:
-            'Creates the PostgreSQL ${{ parameters.version }} database `${{ parameters.name }}` with ${{ parameters.storage }} of storage in the namespace `${{ parameters.namespace }}`, requested by `${{ user.ref }}` in the developer portal. Credentials land in the Secret `${{ parameters.name }}-credentials`. The pipeline checks the claim against the platform API; merging applies it.',
+          description: `Creates the PostgreSQL ${parameterText(db, 'version')} database \`\${{ parameters.name }}\` with ${parameterText(db, 'storage')} of storage in the namespace \`\${{ parameters.namespace }}\`, requested by \`${ENVIRONMENT.requester}\` in the developer portal. Credentials land in the Secret \`\${{ parameters.name }}-credentials\`. The pipeline checks the claim against the platform API; merging applies it.`,
           sourcePath: CLAIM_DIR,
           targetPath: claimsDirectory(db),
         }),
@@ -174,8 +182,8 @@ export class PlatformTemplates extends Construct {
       output: CLAIM_OUTPUT,
       skeleton: {
         [CLAIM_FILE]: claimSkeleton(db, 'postgres-database', [
-          { key: 'version', value: 'version' },
-          { key: 'storage', value: 'storage' },
+          { key: 'version', value: 'version', optional: true },
+          { key: 'storage', value: 'storage', optional: true },
         ]),
       },
     });

@@ -5,6 +5,7 @@
  */
 import { createBackend } from '@backstage/backend-defaults';
 import { permissionPolicyModule } from './permission-module';
+import { platformScaffolderModule } from './scaffolder-module';
 
 const backend = createBackend();
 
@@ -18,6 +19,8 @@ backend.add(import('@backstage/plugin-catalog-backend-module-gitlab-org'));
 // Software templates, with the GitLab actions (merge requests, projects).
 backend.add(import('@backstage/plugin-scaffolder-backend'));
 backend.add(import('@backstage/plugin-scaffolder-backend-module-gitlab'));
+// The portal's checks that run before a template writes (src/scaffolder-module.ts).
+backend.add(platformScaffolderModule);
 
 // Sign-in: GitLab; guest only where the local-development layer configures it.
 backend.add(import('@backstage/plugin-auth-backend'));
