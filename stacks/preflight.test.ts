@@ -142,13 +142,14 @@ describe('preflight', () => {
  * TLS server whose certificate is self-signed.
  */
 describe('preflight against GitLab that cannot be reached', { timeout: 30_000 }, () => {
+  // The stack configuration refuses a port in gitlabUrl (the portal's catalog could not ingest
+  // from such a host), so the loopback servers' ports are set on the parsed configuration.
+  const configFor = (gitlabUrl: string) => ({
+    ...parseConfig({ baseDomain: 'idp.example.com', gitlabAdminToken: 'x' }),
+    gitlabUrl,
+  });
   const reach = async (gitlabUrl: string): Promise<string> => {
-    const results = await preflight(
-      parseConfig({ baseDomain: 'idp.example.com', gitlabUrl, gitlabAdminToken: 'x' }),
-      'glpat-token',
-      httpFetch(),
-      TODAY,
-    );
+    const results = await preflight(configFor(gitlabUrl), 'glpat-token', httpFetch(), TODAY);
     expect(results.map((r) => [r.check, r.ok])).toEqual([['GitLab answers', false]]);
     return results[0].detail;
   };
@@ -186,11 +187,7 @@ describe('preflight against GitLab that cannot be reached', { timeout: 30_000 },
     await new Promise<void>((done) => silent.listen(0, '127.0.0.1', done));
     try {
       const results = await preflight(
-        parseConfig({
-          baseDomain: 'idp.example.com',
-          gitlabUrl: `https://127.0.0.1:${(silent.address() as net.AddressInfo).port}`,
-          gitlabAdminToken: 'x',
-        }),
+        configFor(`https://127.0.0.1:${(silent.address() as net.AddressInfo).port}`),
         'glpat-token',
         httpFetch(300),
         TODAY,
