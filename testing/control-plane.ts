@@ -1,0 +1,143 @@
+/**
+ * The Go commands of testing/control-plane/ (the real engines the platform's output is judged by),
+ * built on first use into a cache outside the repository and reused while the module's sources,
+ * the Go toolchain and the pinned versions stay the same. A cold build compiles Kro, the Kubernetes
+ * libraries and the release's OpenAPI definitions: minutes on a two-core machine, so it is
+ * announced and timed on stdout. Builds are serialized across test workers with a lock directory.
+ */
+import { execFile, execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { versions } from '../infra/versions';
+
+export const CONTROL_PLANE_DIR = path.resolve(__dirname, 'control-plane');
+
+/** A cold build measured 5 min on a loaded two-core machine; allow three times that. */
+export const BUILD_TIMEOUT_MS = 15 * 60_000;
+/** One run of a built command over our files takes well under a second; allow for load. */
+export const RUN_TIMEOUT_MS = 60_000;
+
+export type ControlPlaneCommand = 'kro-build' | 'vap-check';
+
+const run = promisify(execFile);
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** The module's inputs: any change to them (or to the toolchain) is a new cache entry. */
+function sourceHash(): string {
+  const hash = createHash('sha256');
+  hash.update(execFileSync('go', ['env', 'GOVERSION'], { encoding: 'utf8' }));
+  const walk = (dir: string): string[] =>
+    fs
+      .readdirSync(dir, { withFileTypes: true })
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .flatMap((e) =>
+        e.isDirectory()
+          ? walk(path.join(dir, e.name))
+          : /\.go$|^go\.(mod|sum)$/.test(e.name)
+            ? [path.join(dir, e.name)]
+            : [],
+      );
+  for (const file of walk(CONTROL_PLANE_DIR)) {
+    hash.update(path.relative(CONTROL_PLANE_DIR, file)).update('\0').update(fs.readFileSync(file));
+  }
+  return hash.digest('hex').slice(0, 16);
+}
+
+function cacheDir(): string {
+  const root =
+    process.env.PLATFORM_TEST_CACHE ??
+    path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'platform-as-code');
+  return path.join(root, `control-plane-kro${versions.kro.chart}-${sourceHash()}`);
+}
+
+/** Takes the lock directory, waiting for another worker's build; a lock older than a build is stale. */
+async function withLock<T>(lock: string, body: () => Promise<T>): Promise<T> {
+  for (;;) {
+    try {
+      fs.mkdirSync(lock);
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const age = Date.now() - fs.statSync(lock, { throwIfNoEntry: false })!.mtimeMs;
+      if (age > BUILD_TIMEOUT_MS) fs.rmSync(lock, { recursive: true, force: true });
+      await sleep(1000);
+    }
+  }
+  try {
+    return await body();
+  } finally {
+    fs.rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+/** The path of the built command, building it first when the cache has none for these sources. */
+export async function controlPlaneCommand(name: ControlPlaneCommand): Promise<string> {
+  const dir = cacheDir();
+  const binary = path.join(dir, name);
+  if (fs.existsSync(binary)) return binary;
+  fs.mkdirSync(dir, { recursive: true });
+  return withLock(`${binary}.lock`, async () => {
+    if (fs.existsSync(binary)) return binary;
+    const started = Date.now();
+    console.log(`control-plane: building ${name} (Kro ${versions.kro.chart}) into ${dir}`);
+    const partial = `${binary}.partial-${process.pid}`;
+    await run('go', ['build', '-o', partial, `./cmd/${name}`], {
+      cwd: CONTROL_PLANE_DIR,
+      timeout: BUILD_TIMEOUT_MS,
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    fs.renameSync(partial, binary);
+    console.log(`control-plane: built ${name} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    return binary;
+  });
+}
+
+export interface CommandResult {
+  readonly status: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs a built command; a non-zero exit is a result, not an exception. */
+export async function runControlPlane(
+  name: ControlPlaneCommand,
+  args: readonly string[],
+): Promise<CommandResult> {
+  const binary = await controlPlaneCommand(name);
+  try {
+    const { stdout, stderr } = await run(binary, args, {
+      timeout: RUN_TIMEOUT_MS,
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    return { status: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code?: unknown; stdout?: string; stderr?: string; killed?: boolean };
+    if (typeof err.code !== 'number' || err.killed === true) throw e;
+    return { status: err.code, stdout: err.stdout ?? '', stderr: err.stderr ?? '' };
+  }
+}
+
+/** One RGD's outcome as kro-build reports it with `-o json`. */
+export interface KroBuildResult {
+  readonly source: string;
+  readonly name: string;
+  readonly ok: boolean;
+  readonly error?: string;
+  readonly order?: string[];
+  readonly crd?: Record<string, any>;
+}
+
+/** Builds every RGD in the YAML files with Kro's graph builder. */
+export async function kroBuild(
+  files: readonly string[],
+): Promise<{ status: number; results: KroBuildResult[]; stderr: string }> {
+  const r = await runControlPlane('kro-build', ['-o', 'json', ...files]);
+  const results = r.stdout
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as KroBuildResult);
+  return { status: r.status, results, stderr: r.stderr };
+}
