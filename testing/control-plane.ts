@@ -127,7 +127,9 @@ export interface KroBuildResult {
   readonly ok: boolean;
   readonly error?: string;
   readonly order?: string[];
-  readonly crd?: Record<string, any>;
+  readonly dependencies?: Record<string, string[]>;
+  /** The generated CRD, as JSON. */
+  readonly crd?: Record<string, unknown>;
 }
 
 /** Builds every RGD in the YAML files with Kro's graph builder. */

@@ -14,6 +14,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/kubernetes-sigs/kro/api/v1alpha1"
@@ -35,6 +36,8 @@ type result struct {
 	Error  string `json:"error,omitempty"`
 	// Order is the order in which the controller creates the resources.
 	Order []string `json:"order,omitempty"`
+	// Dependencies lists, per resource, the resources its expressions read.
+	Dependencies map[string][]string `json:"dependencies,omitempty"`
 	// CRD is the instance CRD the controller would create.
 	CRD *apiextensionsv1.CustomResourceDefinition `json:"crd,omitempty"`
 }
@@ -122,6 +125,11 @@ func run(files []string) ([]result, error) {
 		} else {
 			r.OK = true
 			r.Order = g.TopologicalOrder
+			r.Dependencies = map[string][]string{}
+			for id, n := range g.Nodes {
+				r.Dependencies[id] = append([]string{}, n.Meta.Dependencies...)
+				slices.Sort(r.Dependencies[id])
+			}
 			r.CRD = g.CRD
 			if err := types.AddCRD(g.CRD); err != nil {
 				return nil, fmt.Errorf("%s: generated CRD: %w", d.Name(), err)
