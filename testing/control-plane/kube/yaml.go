@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
@@ -33,6 +34,23 @@ func (d Document) Into(out any) error {
 		return err
 	}
 	return json.Unmarshal(raw, out)
+}
+
+// RegisterCRDs adds the CustomResourceDefinitions among docs to types.
+func RegisterCRDs(types *Types, docs []Document) error {
+	for _, d := range docs {
+		if d.Object.GroupVersionKind() != apiextensionsv1.SchemeGroupVersion.WithKind("CustomResourceDefinition") {
+			continue
+		}
+		crd := &apiextensionsv1.CustomResourceDefinition{}
+		if err := d.Into(crd); err != nil {
+			return fmt.Errorf("%s: %w", d.Name(), err)
+		}
+		if err := types.AddCRD(crd); err != nil {
+			return fmt.Errorf("%s: %w", d.Name(), err)
+		}
+	}
+	return nil
 }
 
 // ReadFiles reads every non-empty document of the given YAML files, in order.

@@ -14,33 +14,11 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"slices"
 	"strings"
 
-	"github.com/kubernetes-sigs/kro/api/v1alpha1"
-	"github.com/kubernetes-sigs/kro/pkg/graph"
-	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
-
+	"platform-as-code/testing/control-plane/kro"
 	"platform-as-code/testing/control-plane/kube"
 )
-
-// The controller's defaults (cmd/controller/main.go, --rgd-max-collection-size and
-// --rgd-max-collection-dimension-size).
-var rgdConfig = graph.RGDConfig{MaxCollectionSize: 1000, MaxCollectionDimensionSize: 10}
-
-// result is one RGD's outcome, one JSON object per line with -o json.
-type result struct {
-	Source string `json:"source"`
-	Name   string `json:"name"`
-	OK     bool   `json:"ok"`
-	Error  string `json:"error,omitempty"`
-	// Order is the order in which the controller creates the resources.
-	Order []string `json:"order,omitempty"`
-	// Dependencies lists, per resource, the resources its expressions read.
-	Dependencies map[string][]string `json:"dependencies,omitempty"`
-	// CRD is the instance CRD the controller would create.
-	CRD *apiextensionsv1.CustomResourceDefinition `json:"crd,omitempty"`
-}
 
 func main() {
 	output := flag.String("o", "text", "output format: text or json (one object per RGD and line)")
@@ -79,63 +57,21 @@ func main() {
 	}
 }
 
-func run(files []string) ([]result, error) {
+func run(files []string) ([]kro.Result, error) {
 	docs, err := kube.ReadFiles(files)
 	if err != nil {
 		return nil, err
 	}
 	types := kube.NewTypes()
-	var rgds []kube.Document
-	for _, d := range docs {
-		switch d.Object.GroupVersionKind() {
-		case apiextensionsv1.SchemeGroupVersion.WithKind("CustomResourceDefinition"):
-			crd := &apiextensionsv1.CustomResourceDefinition{}
-			if err := d.Into(crd); err != nil {
-				return nil, fmt.Errorf("%s: %w", d.Name(), err)
-			}
-			if err := types.AddCRD(crd); err != nil {
-				return nil, fmt.Errorf("%s: %w", d.Name(), err)
-			}
-		case v1alpha1.GroupVersion.WithKind("ResourceGraphDefinition"):
-			rgds = append(rgds, d)
-		}
+	if err := kube.RegisterCRDs(types, docs); err != nil {
+		return nil, err
 	}
-	if len(rgds) == 0 {
-		return nil, fmt.Errorf("no ResourceGraphDefinition in %s", strings.Join(files, ", "))
-	}
-	builder, err := graph.NewBuilder(nil, nil,
-		graph.WithSchemaResolver(types),
-		graph.WithRESTMapper(types.RESTMapper()),
-	)
+	results, err := kro.Build(types, docs)
 	if err != nil {
 		return nil, err
 	}
-	results := make([]result, 0, len(rgds))
-	for _, d := range rgds {
-		r := result{Source: fmt.Sprintf("%s#%d", d.File, d.Index), Name: d.Object.GetName()}
-		rgd := &v1alpha1.ResourceGraphDefinition{}
-		if err := d.Into(rgd); err != nil {
-			r.Error = err.Error()
-			results = append(results, r)
-			continue
-		}
-		g, err := builder.NewResourceGraphDefinition(rgd, rgdConfig)
-		if err != nil {
-			r.Error = err.Error()
-		} else {
-			r.OK = true
-			r.Order = g.TopologicalOrder
-			r.Dependencies = map[string][]string{}
-			for id, n := range g.Nodes {
-				r.Dependencies[id] = append([]string{}, n.Meta.Dependencies...)
-				slices.Sort(r.Dependencies[id])
-			}
-			r.CRD = g.CRD
-			if err := types.AddCRD(g.CRD); err != nil {
-				return nil, fmt.Errorf("%s: generated CRD: %w", d.Name(), err)
-			}
-		}
-		results = append(results, r)
+	if len(results) == 0 {
+		return nil, fmt.Errorf("no ResourceGraphDefinition in %s", strings.Join(files, ", "))
 	}
 	return results, nil
 }
