@@ -3,7 +3,8 @@
  * built on first use into a cache outside the repository and reused while the module's sources,
  * the Go toolchain and the pinned versions stay the same. A cold build compiles Kro, the Kubernetes
  * libraries and the release's OpenAPI definitions: minutes on a two-core machine, so it is
- * announced and timed on stdout. Builds are serialized across test workers with a lock directory.
+ * announced and timed on stdout. Builds are serialized across test workers and processes with a
+ * lock directory.
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -53,17 +54,36 @@ function cacheDir(): string {
   return path.join(root, `control-plane-kro${versions.kro.chart}-${sourceHash()}`);
 }
 
-/** Takes the lock directory, waiting for another worker's build; a lock older than a build is stale. */
+/** Whether the process that took a lock is gone (the lock holds its pid). */
+function holderIsGone(lock: string): boolean {
+  let pid: number;
+  try {
+    pid = Number(fs.readFileSync(path.join(lock, 'pid'), 'utf8'));
+  } catch {
+    // Being taken or released (look again), unless its holder died before writing its pid.
+    const stat = fs.statSync(lock, { throwIfNoEntry: false });
+    return stat !== undefined && Date.now() - stat.mtimeMs > 60_000;
+  }
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/** Takes the lock directory, waiting while another worker builds; a dead holder's lock is taken over. */
 async function withLock<T>(lock: string, body: () => Promise<T>): Promise<T> {
   for (;;) {
     try {
       fs.mkdirSync(lock);
+      fs.writeFileSync(path.join(lock, 'pid'), String(process.pid));
       break;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const age = Date.now() - fs.statSync(lock, { throwIfNoEntry: false })!.mtimeMs;
-      if (age > BUILD_TIMEOUT_MS) fs.rmSync(lock, { recursive: true, force: true });
-      await sleep(1000);
+      if (holderIsGone(lock)) fs.rmSync(lock, { recursive: true, force: true });
+      else await sleep(1000);
     }
   }
   try {
@@ -73,24 +93,31 @@ async function withLock<T>(lock: string, body: () => Promise<T>): Promise<T> {
   }
 }
 
-/** The path of the built command, building it first when the cache has none for these sources. */
+/**
+ * The path of a built command. The first call for these sources builds every command of the
+ * module in one `go build` (they share nearly all packages: one cold compile, not one each).
+ */
 export async function controlPlaneCommand(name: ControlPlaneCommand): Promise<string> {
   const dir = cacheDir();
   const binary = path.join(dir, name);
   if (fs.existsSync(binary)) return binary;
-  fs.mkdirSync(dir, { recursive: true });
-  return withLock(`${binary}.lock`, async () => {
+  fs.mkdirSync(path.dirname(dir), { recursive: true });
+  return withLock(`${dir}.lock`, async () => {
     if (fs.existsSync(binary)) return binary;
     const started = Date.now();
-    console.log(`control-plane: building ${name} (Kro ${versions.kro.chart}) into ${dir}`);
-    const partial = `${binary}.partial-${process.pid}`;
-    await run('go', ['build', '-o', partial, `./cmd/${name}`], {
+    console.log(`control-plane: building ./cmd/... (Kro ${versions.kro.chart}) into ${dir}`);
+    const partial = `${dir}.partial-${process.pid}`;
+    fs.rmSync(partial, { recursive: true, force: true });
+    fs.mkdirSync(partial);
+    await run('go', ['build', '-o', `${partial}${path.sep}`, './cmd/...'], {
       cwd: CONTROL_PLANE_DIR,
       timeout: BUILD_TIMEOUT_MS,
       maxBuffer: 16 * 1024 * 1024,
     });
-    fs.renameSync(partial, binary);
-    console.log(`control-plane: built ${name} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.renameSync(partial, dir);
+    console.log(`control-plane: built in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    if (!fs.existsSync(binary)) throw new Error(`go build made no ${name} in ${dir}`);
     return binary;
   });
 }
@@ -137,9 +164,57 @@ export async function kroBuild(
   files: readonly string[],
 ): Promise<{ status: number; results: KroBuildResult[]; stderr: string }> {
   const r = await runControlPlane('kro-build', ['-o', 'json', ...files]);
+  if (r.status === 2) throw new Error(`kro-build: ${r.stderr}`);
   const results = r.stdout
     .split('\n')
     .filter((l) => l.trim() !== '')
     .map((l) => JSON.parse(l) as KroBuildResult);
   return { status: r.status, results, stderr: r.stderr };
+}
+
+/** An admission request for vap-check: the operation and the object(s), as JSON. */
+export interface AdmissionRequest {
+  readonly operation: 'CREATE' | 'UPDATE' | 'DELETE';
+  readonly object?: Record<string, unknown>;
+  readonly oldObject?: Record<string, unknown>;
+}
+
+/** What vap-check reports: the API server's verdict on each policy and binding, and on each request. */
+export interface VapCheckReport {
+  readonly rgds: { name: string; ok: boolean; error?: string }[];
+  readonly checks: {
+    kind: string;
+    name: string;
+    ok: boolean;
+    errors?: string[];
+    typeChecked?: string[];
+  }[];
+  readonly outcomes: {
+    allowed: boolean;
+    decisions: {
+      policy: string;
+      binding: string;
+      denied: boolean;
+      message?: string;
+      reason?: string;
+    }[];
+    error?: string;
+  }[];
+}
+
+/** Checks the admission policies in the YAML files and evaluates `requests` against them. */
+export async function vapCheck(
+  files: readonly string[],
+  requests: readonly AdmissionRequest[] = [],
+): Promise<{ status: number; report: VapCheckReport; stderr: string }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vap-check-'));
+  try {
+    const requestsFile = path.join(dir, 'requests.json');
+    fs.writeFileSync(requestsFile, JSON.stringify(requests));
+    const r = await runControlPlane('vap-check', ['-requests', requestsFile, ...files]);
+    if (r.status === 2) throw new Error(`vap-check: ${r.stderr}`);
+    return { status: r.status, report: JSON.parse(r.stdout) as VapCheckReport, stderr: r.stderr };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }

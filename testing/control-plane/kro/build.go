@@ -68,7 +68,8 @@ func Build(types *kube.Types, docs []kube.Document) ([]Result, error) {
 		r.Order = g.TopologicalOrder
 		r.Dependencies = map[string][]string{}
 		for id, n := range g.Nodes {
-			r.Dependencies[id] = slices.Sorted(slices.Values(n.Meta.Dependencies))
+			r.Dependencies[id] = append([]string{}, n.Meta.Dependencies...)
+			slices.Sort(r.Dependencies[id])
 		}
 		r.CRD = g.CRD
 		if err := types.AddCRD(g.CRD); err != nil {
