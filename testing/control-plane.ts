@@ -1,10 +1,10 @@
 /**
- * The Go commands of testing/control-plane/ (the real engines the platform's output is judged by),
- * built on first use into a cache outside the repository and reused while the module's sources,
- * the Go toolchain and the pinned versions stay the same. A cold build compiles Kro, the Kubernetes
- * libraries and the release's OpenAPI definitions: minutes on a two-core machine, so it is
- * announced and timed on stdout. Builds are serialized across test workers and processes with a
- * lock directory.
+ * The Go commands of testing/control-plane/, the real engines the platform's output is judged by
+ * (kro-build, kro-render, vap-check), built on first use into a cache outside the repository and
+ * reused while the module's sources, the Go toolchain and the pinned versions stay the same. A
+ * cold build compiles Kro, the Kubernetes libraries and the release's OpenAPI definitions:
+ * minutes on a two-core machine, so it is announced and timed on stdout. Builds are serialized
+ * across test workers and processes with a lock directory.
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -26,7 +26,7 @@ const CACHE_KEEP_MS = 7 * 24 * 3600_000;
 /** One run of a built command over our files takes well under a second; allow for load. */
 export const RUN_TIMEOUT_MS = 60_000;
 
-export type ControlPlaneCommand = 'kro-build' | 'vap-check';
+export type ControlPlaneCommand = 'kro-build' | 'kro-render' | 'vap-check';
 
 const run = promisify(execFile);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -236,6 +236,43 @@ export async function vapCheck(
     const r = await runControlPlane('vap-check', ['-requests', requestsFile, ...files]);
     if (r.status === 2) throw new Error(`vap-check: ${r.stderr}`);
     return { status: r.status, report: JSON.parse(r.stdout) as VapCheckReport, stderr: r.stderr };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** An instance for kro-render, and the objects the cluster holds for some of its resources. */
+export interface RenderRequest {
+  /** The RGD's name; optional when the files hold one. */
+  readonly rgd?: string;
+  readonly instance: Record<string, unknown>;
+  /** By resource id; required for external references, otherwise observed as desired. */
+  readonly observed?: Record<string, Record<string, unknown>>;
+}
+
+/** What Kro's runtime renders for an instance. */
+export interface Rendered {
+  readonly resources?: Record<string, Record<string, unknown>>;
+  readonly ignored?: string[];
+  readonly ready?: Record<string, boolean>;
+  /** The instance as Kro patches it: `{ status }`. */
+  readonly instance?: { status?: Record<string, unknown> };
+  readonly error?: string;
+}
+
+/** Renders instances of the RGDs in the YAML files with Kro's runtime. */
+export async function kroRender(
+  files: readonly string[],
+  requests: readonly RenderRequest[],
+): Promise<{ status: number; renders: Rendered[]; stderr: string }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kro-render-'));
+  try {
+    const requestsFile = path.join(dir, 'requests.json');
+    fs.writeFileSync(requestsFile, JSON.stringify(requests));
+    const r = await runControlPlane('kro-render', ['-requests', requestsFile, ...files]);
+    if (r.status === 2) throw new Error(`kro-render: ${r.stderr}`);
+    const report = JSON.parse(r.stdout) as { renders: Rendered[] };
+    return { status: r.status, renders: report.renders, stderr: r.stderr };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -1,14 +1,25 @@
 /**
  * The database API's output, rendered for sample instances. Kro's own graph builder judges the
- * RGD itself (types of every expression, references, the generated CRD: kro-build.test.ts); the
- * rendering here is emulated (testing/kro.ts, testing/cel.ts), because Kro renders only in its
- * controller, against a live API server.
+ * RGD itself (types of every expression, references, the generated CRD: kro-build.test.ts). The
+ * rendering here is emulated (testing/kro.ts, testing/cel.ts: synchronous and fast enough for
+ * hundreds of renders); the last test holds the emulation against Kro's own runtime (kro-render)
+ * on a set of instances, so that the emulated results are Kro's.
  */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import Ajv from 'ajv';
 import { Chart, Testing } from 'cdk8s';
-import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { versions } from '../../infra/versions';
+import {
+  BUILD_TIMEOUT_MS,
+  controlPlaneCommand,
+  kroRender,
+  RUN_TIMEOUT_MS,
+} from '../../testing/control-plane';
 import { expressionsIn, renderTemplate } from '../../testing/kro';
 import { objectSchema, validateAgainstSchema, validateObject } from '../../testing/schemas';
 import { isDns1035Label, isDnsLabel } from '../names';
@@ -375,4 +386,101 @@ describe('DatabaseApi', () => {
       expect(renderTemplate(image, { schema: { spec: { version: v } } })).toBe(img);
     }
   });
+});
+
+describe('the emulated rendering', () => {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'database-render-'));
+  const file = path.join(work, 'database.yaml');
+  fs.writeFileSync(file, objects.map((o) => `---\n${stringify(o)}`).join(''));
+  afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+  beforeAll(async () => {
+    await controlPlaneCommand('kro-render');
+  }, BUILD_TIMEOUT_MS);
+
+  it(
+    "is what Kro's runtime renders, resource by resource, with readiness and status",
+    async () => {
+      const samples: [Record<string, unknown>, string][] = [
+        [{}, 'orders'],
+        ...Object.keys(versions.postgresImages).map(
+          (version): [Record<string, unknown>, string] => [{ version }, 'orders'],
+        ),
+        [{ deletionProtection: false, storage: '20Gi' }, 'orders'],
+        [{ database: 'orders', username: 'orders_app' }, `a${'b'.repeat(api.maxNameLength - 1)}`],
+        [{ resources: { requests: { cpu: '1', memory: '2Gi' } } }, 'db1'],
+      ];
+      const readyReplicas = (i: number): number => i % 2;
+      const seed = { ...SEED, data: { seed: SEED.data.seed.toString('base64') } };
+      const { status, renders } = await kroRender(
+        [file],
+        samples.map(([spec, name], i) => ({
+          instance: {
+            apiVersion: api.apiVersion,
+            kind: api.kind,
+            metadata: { name, namespace: 'team-a' },
+            spec,
+          },
+          observed: {
+            seed,
+            database: {
+              ...renderGraph(instance(spec, name)).database,
+              status: { readyReplicas: readyReplicas(i) },
+            },
+          },
+        })),
+      );
+      expect(renders.map((r) => r.error)).toEqual(samples.map(() => undefined));
+      expect(status).toBe(0);
+      samples.forEach(([spec, name], i) => {
+        const emulated = renderGraph(instance(spec, name));
+        const real = renders[i];
+        expect(real.ignored ?? [], name).toEqual([]);
+        for (const id of ['credentials', 'data', 'database', 'service']) {
+          expect(real.resources![id], `${id} of sample ${i}`).toEqual(emulated[id]);
+        }
+        const database = { ...emulated.database, status: { readyReplicas: readyReplicas(i) } };
+        const vars = { schema: instance(spec, name), ...emulated, database };
+        expect(real.ready!.database).toBe(renderTemplate(byId.database.readyWhen[0], vars));
+        expect(real.instance!.status).toEqual(
+          Object.fromEntries(
+            Object.entries(rgd.spec.schema.status).map(([k, v]) => [k, renderTemplate(v, vars)]),
+          ),
+        );
+      });
+    },
+    RUN_TIMEOUT_MS,
+  );
+
+  it(
+    'leaves the volume out, as Kro does, once the instance is being deleted',
+    async () => {
+      const { renders } = await kroRender(
+        [file],
+        [
+          {
+            instance: {
+              apiVersion: api.apiVersion,
+              kind: api.kind,
+              metadata: {
+                name: 'orders',
+                namespace: 'team-a',
+                deletionTimestamp: '2026-11-23T00:00:00Z',
+              },
+              spec: { deletionProtection: false },
+            },
+            observed: { seed: { ...SEED, data: { seed: SEED.data.seed.toString('base64') } } },
+          },
+        ],
+      );
+      expect(renders[0].error).toBeUndefined();
+      expect(renders[0].ignored).toEqual(['data']);
+      expect(Object.keys(renders[0].resources!).sort()).toEqual([
+        'credentials',
+        'database',
+        'seed',
+        'service',
+      ]);
+    },
+    RUN_TIMEOUT_MS,
+  );
 });

@@ -29,6 +29,8 @@ type Result struct {
 	Dependencies map[string][]string `json:"dependencies,omitempty"`
 	// CRD is the instance CRD the controller would create.
 	CRD *apiextensionsv1.CustomResourceDefinition `json:"crd,omitempty"`
+	// Graph is what the controller runs instances with.
+	Graph *graph.Graph `json:"-"`
 }
 
 // IsRGD says whether a document is a ResourceGraphDefinition.
@@ -72,6 +74,7 @@ func Build(types *kube.Types, docs []kube.Document) ([]Result, error) {
 			slices.Sort(r.Dependencies[id])
 		}
 		r.CRD = g.CRD
+		r.Graph = g
 		if err := types.AddCRD(g.CRD); err != nil {
 			return nil, fmt.Errorf("%s: generated CRD: %w", d.Name(), err)
 		}
