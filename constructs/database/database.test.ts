@@ -5,10 +5,10 @@
  * hundreds of renders); the last test holds the emulation against Kro's own runtime (kro-render)
  * on a set of instances, so that the emulated results are Kro's.
  */
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createHash } from 'node:crypto';
 import Ajv from 'ajv';
 import { Chart, Testing } from 'cdk8s';
 import { stringify } from 'yaml';

@@ -56,9 +56,9 @@ export function imageExpression(images: Readonly<Record<string, string>>): strin
  * (Kro's `hash.sha256`), base64-encoded, made alphanumeric (`+` and `/` become letters, the
  * padding goes), 43 characters and 256 bits. Not `random.seededString`: Kro 0.9.3 reads its
  * 32-byte hash four bytes per character without ever refilling it, so any length repeats the first
- * 8 characters (41 bits). The seed Secret's `data` is CEL `bytes` (`format: byte`); 48 random
- * bytes are no valid UTF-8, so `string(...)` would fail at run time: `base64.encode` turns them
- * into a string.
+ * 8 characters (41 bits). The seed Secret's `data` is CEL `bytes` (`format: byte`); random
+ * bytes are rarely valid UTF-8, so `string(...)` would fail at run time: `base64.encode` turns
+ * them into a string.
  */
 export function passwordExpression(seedKey: string): string {
   const seed = `base64.encode(seed.data["${seedKey}"]) + ":" + schema.metadata.namespace + "/" + schema.metadata.name`;
