@@ -10,7 +10,10 @@ export interface DatabaseChartProps extends ChartProps {
   readonly api?: DatabaseApiProps;
 }
 
-/** The database platform API: the Kro ResourceGraphDefinition and Kro's RBAC for it. */
+/**
+ * The database platform API: the Kro ResourceGraphDefinition, Kro's RBAC for it and the
+ * admission policies that protect instances and their volumes against deletion.
+ */
 export class DatabaseChart extends Chart {
   public readonly api: DatabaseApi;
 

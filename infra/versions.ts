@@ -21,8 +21,21 @@ export const versions = {
     },
   },
   kro: {
-    /** Helm chart from oci://registry.k8s.io/kro/charts/kro (chart and app version). */
+    /**
+     * Helm chart from oci://registry.k8s.io/kro/charts/kro (chart and app version); also the Go
+     * module github.com/kubernetes-sigs/kro whose graph builder the tests run
+     * (testing/control-plane/go.mod, checked against this).
+     */
     chart: '0.9.3',
+  },
+  /** The offline engines the tests build from their Go modules (testing/control-plane/). */
+  controlPlane: {
+    /**
+     * The Kubernetes release of the API types, OpenAPI definitions and admission code:
+     * k8s.io/kubernetes v1.x.y and its staging modules at v0.x.y, the release Kro's module
+     * depends on.
+     */
+    kubernetes: '1.35.0',
   },
   cloudnativePg: {
     /** Helm chart `cloudnative-pg` from https://cloudnative-pg.github.io/charts. */

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { celFunc, CelScalar, isCelError, run, type CelInput } from '@bufbuild/cel';
+import { strings as celStrings } from '@bufbuild/cel/ext';
 
 /** A JSON value as CEL sees it: objects as maps, whole numbers as ints. */
 export function toCel(value: unknown): unknown {
@@ -43,23 +44,15 @@ export function fromCel(value: unknown): unknown {
 }
 
 /**
- * Kro's extra CEL functions that our graphs use (Kro 0.9.3 pkg/cel), with the signatures Kro
- * declares. `random.seededString` here is deterministic in its seed, like Kro's; the characters
- * differ, which no test depends on.
+ * The CEL libraries of Kro 0.9.3 (pkg/cel/environment.go) that our graphs use, with the
+ * signatures and results Kro's implementations have: cel-go's string and base64 extensions and
+ * Kro's `hash.sha256` (pkg/cel/library/hash.go). Emulated: Kro's graph builder type-checks the
+ * same expressions in testing/control-plane (kro-build).
  */
 export const KRO_FUNCTIONS = [
-  celFunc(
-    'random.seededString',
-    [CelScalar.INT, CelScalar.STRING],
-    CelScalar.STRING,
-    (length, seed) => {
-      const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-      const digest = createHash('sha512').update(seed).digest();
-      return Array.from(
-        { length: Number(length) },
-        (_, i) => alphabet[digest[i % digest.length] % alphabet.length],
-      ).join('');
-    },
+  ...celStrings,
+  celFunc('hash.sha256', [CelScalar.STRING], CelScalar.BYTES, (text) =>
+    createHash('sha256').update(text, 'utf8').digest(),
   ),
   celFunc('base64.encode', [CelScalar.BYTES], CelScalar.STRING, (data) =>
     Buffer.from(data).toString('base64'),

@@ -1,8 +1,9 @@
 /**
- * Test-side readers of Kro resource graphs: the `${...}` templating (expression extraction and
- * substitution) and the SimpleSchema marker grammar, both following Kro 0.9.3
- * (pkg/graph/parser/cel.go, pkg/simpleschema/markers.go), so that tests can render a graph for a
- * sample instance and check the schema Kro would generate.
+ * Test-side rendering of Kro resource graphs: the `${...}` templating (expression extraction and
+ * substitution) following Kro 0.9.3 (pkg/graph/parser/cel.go), so that tests can render a graph
+ * for a sample instance. An emulation: Kro renders only in its controller against a live API
+ * server. What Kro's graph builder decides (expression types, references, the generated CRD) is
+ * tested with the builder itself (testing/control-plane, kro-build).
  */
 import { evalCel } from './cel';
 
@@ -82,128 +83,4 @@ export function renderTemplate(template: unknown, variables: Record<string, unkn
     );
   }
   return template;
-}
-
-export interface Marker {
-  readonly key: string;
-  readonly value: string;
-}
-
-/** Splits `type | key=value key="quoted value"` into its type and markers, as Kro does. */
-export function parseSimpleField(field: string): { type: string; markers: Marker[] } {
-  const bar = field.indexOf('|');
-  const type = (bar < 0 ? field : field.slice(0, bar)).trim();
-  const rest = bar < 0 ? '' : field.slice(bar + 1);
-  const markers: Marker[] = [];
-  let key: string | undefined;
-  let buffer = '';
-  let inQuotes = false;
-  let escaped = false;
-  const flush = (): void => {
-    if (key !== undefined) {
-      markers.push({ key, value: unquote(buffer) });
-      key = undefined;
-      buffer = '';
-    }
-  };
-  for (const c of rest) {
-    if (c === '=' && key === undefined && !inQuotes) {
-      key = buffer.trim();
-      buffer = '';
-    } else if (c === '"' && !escaped) {
-      inQuotes = !inQuotes;
-      buffer += c;
-    } else if (c === '\\' && inQuotes && !escaped) {
-      escaped = true;
-      buffer += c;
-    } else if (/\s/.test(c) && !inQuotes) {
-      flush();
-    } else {
-      escaped = false;
-      buffer += c;
-    }
-  }
-  flush();
-  if (inQuotes || buffer.trim() !== '') {
-    throw new Error(`malformed markers in ${JSON.stringify(field)}`);
-  }
-  return { type, markers };
-}
-
-function unquote(value: string): string {
-  if (!(value.startsWith('"') && value.endsWith('"'))) {
-    return value.trim();
-  }
-  let out = '';
-  let escaped = false;
-  for (const c of value.slice(1, -1)) {
-    if (escaped) {
-      out += c === '"' || c === '\\' ? c : `\\${c}`;
-      escaped = false;
-    } else if (c === '\\') {
-      escaped = true;
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
-type Json = Record<string, unknown>;
-
-/** The OpenAPI schema Kro 0.9.3 generates for a SimpleSchema object (the subset of markers we use). */
-export function simpleSchemaToOpenApi(spec: Record<string, unknown>): Json {
-  const properties: Record<string, Json> = {};
-  const required: string[] = [];
-  let childHasDefault = false;
-  for (const [name, node] of Object.entries(spec)) {
-    if (typeof node !== 'string') {
-      properties[name] = simpleSchemaToOpenApi(node as Record<string, unknown>);
-      childHasDefault ||= properties[name].default !== undefined;
-      continue;
-    }
-    const { type, markers } = parseSimpleField(node);
-    const schema: Json = { type };
-    for (const { key, value } of markers) {
-      switch (key) {
-        case 'required':
-          if (value === 'true') required.push(name);
-          break;
-        case 'default':
-          schema.default = type === 'string' ? value : JSON.parse(value);
-          break;
-        case 'description':
-        case 'pattern':
-          schema[key] = value;
-          break;
-        case 'enum':
-          schema.enum = value
-            .split(',')
-            .map((v) => (type === 'integer' ? Number(v.trim()) : v.trim()));
-          break;
-        case 'minimum':
-        case 'maximum':
-        case 'minLength':
-        case 'maxLength':
-          schema[key] = Number(value);
-          break;
-        case 'immutable':
-          if (value === 'true')
-            schema['x-kubernetes-validations'] = [
-              { rule: 'self == oldSelf', message: 'field is immutable' },
-            ];
-          break;
-        default:
-          throw new Error(`marker ${key} is not supported by this reader`);
-      }
-    }
-    childHasDefault ||= schema.default !== undefined;
-    properties[name] = schema;
-  }
-  return {
-    type: 'object',
-    properties,
-    ...(required.length > 0 ? { required } : {}),
-    ...(required.length === 0 && childHasDefault ? { default: {} } : {}),
-  };
 }

@@ -16,6 +16,7 @@ import {
 import type { OpenApiSchema } from '../openapi';
 import { MANAGE_VERBS, rulesFor, type TypeRef } from '../rbac';
 import { PropsChecker } from '../validation';
+import { DatabaseDeletionProtection, databaseProtectionLabel } from './deletion-protection';
 import { DATABASE_NAME_SUFFIXES, databaseGraph } from './resources';
 import { databaseSpec, STORAGE_PATTERN } from './spec';
 
@@ -80,11 +81,13 @@ const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
 /**
  * The database platform API (Kro): a namespaced `PostgresDatabase` instance renders a Secret with
  * connection details, a PersistentVolumeClaim that outlives the instance, a single-instance
- * PostgreSQL Deployment under the Pod Security "restricted" profile, and a Service.
+ * PostgreSQL Deployment under the Pod Security "restricted" profile, and a Service. Instances and
+ * their volumes are deletion-protected while `spec.deletionProtection` is true (the default; see
+ * DatabaseDeletionProtection).
  *
  * Password threat model. The password must exist in the cluster only: never in the claim, in
- * Git or in dist/. Kro 0.9.3 can derive it with `random.seededString(length, seed)` (SHA-256 of
- * the seed, expanded), so its secrecy is exactly the secrecy of the seed. A seed made of fields
+ * Git or in dist/. Kro 0.9.3 can derive it in the cluster as the SHA-256 of a seed (see
+ * passwordExpression), so its secrecy is exactly the secrecy of the seed. A seed made of fields
  * of the instance (its uid, name or namespace) would let anyone who can read the instance, such as
  * every holder of the namespace's `view` role, compute the password. The seed therefore starts
  * with a platform secret: 48 random bytes in a Secret in Kro's own namespace, created by the Pulumi
@@ -112,6 +115,7 @@ export class DatabaseApi extends Construct {
   public readonly managedTypes: readonly TypeRef[];
   public readonly rgd: ResourceGraphDefinition;
   public readonly clusterRole: k8s.KubeClusterRole;
+  public readonly deletionProtection: DatabaseDeletionProtection;
 
   constructor(scope: Construct, id: string, props: DatabaseApiProps = {}) {
     super(scope, id);
@@ -206,6 +210,7 @@ export class DatabaseApi extends Construct {
       images,
       seedSecret,
       storageClassName: props.storageClassName,
+      protectionLabel: databaseProtectionLabel(group),
     });
 
     this.rgd = new ResourceGraphDefinition(this, 'Resource', {
@@ -229,6 +234,7 @@ export class DatabaseApi extends Construct {
             { name: 'STORAGE', type: 'string', jsonPath: '.spec.storage' },
             { name: 'HOST', type: 'string', jsonPath: '.status.host' },
             { name: 'READY', type: 'boolean', jsonPath: '.status.ready' },
+            { name: 'PROTECTED', type: 'boolean', jsonPath: '.spec.deletionProtection' },
             { name: 'STATE', type: 'string', jsonPath: '.status.state' },
           ],
         },
@@ -273,6 +279,11 @@ export class DatabaseApi extends Construct {
           ['get', 'list', 'watch'],
         ),
       ],
+    });
+
+    this.deletionProtection = new DatabaseDeletionProtection(this, 'DeletionProtection', {
+      api: { group, version, plural: this.plural, kind },
+      volumeLabel: databaseProtectionLabel(group),
     });
   }
 }

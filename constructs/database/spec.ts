@@ -65,6 +65,12 @@ export function databaseSpec(o: DatabaseSpecOptions): SimpleObject {
       pattern: PG_IDENTIFIER_PATTERN,
       immutable: true,
     },
+    deletionProtection: {
+      type: 'boolean',
+      description:
+        'While true, neither this database nor its data volume can be deleted. To delete: set it to false, wait until the volume is relabelled, then delete.',
+      default: true,
+    },
     resources: {
       requests: resources('250m', '512Mi', 'requested'),
       limits: resources('1', '1Gi', 'limit'),

@@ -1,5 +1,6 @@
-import { ApiObject } from 'cdk8s';
+import type { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import { denyingPolicy } from '../admission-policy';
 
 export interface DeletionProtectionProps {
   /** The XR kind whose `spec.deletionProtection` guards it. */
@@ -32,7 +33,8 @@ export class DeletionProtection extends Construct {
     const { group, plural, kind } = props.xrd;
     const label = props.namespaceLabel;
 
-    this.namespacePolicy = this.policy(
+    this.namespacePolicy = denyingPolicy(
+      this,
       'Namespace',
       `${plural}.${group}-protect-namespaces`,
       {
@@ -57,7 +59,7 @@ export class DeletionProtection extends Construct {
       { objectSelector: { matchLabels: { [label]: 'true' } } },
     );
 
-    this.xrPolicy = this.policy('Composite', `${plural}.${group}-protect-composites`, {
+    this.xrPolicy = denyingPolicy(this, 'Composite', `${plural}.${group}-protect-composites`, {
       matchConstraints: {
         resourceRules: [
           { apiGroups: [group], apiVersions: ['*'], operations: ['DELETE'], resources: [plural] },
@@ -80,30 +82,5 @@ export class DeletionProtection extends Construct {
         },
       ],
     });
-  }
-
-  private policy(
-    id: string,
-    name: string,
-    spec: Record<string, unknown>,
-    matchResources?: Record<string, unknown>,
-  ): ApiObject {
-    const policy = new ApiObject(this, `${id}Policy`, {
-      apiVersion: 'admissionregistration.k8s.io/v1',
-      kind: 'ValidatingAdmissionPolicy',
-      metadata: { name },
-      spec: { failurePolicy: 'Fail', ...spec },
-    });
-    new ApiObject(this, `${id}PolicyBinding`, {
-      apiVersion: 'admissionregistration.k8s.io/v1',
-      kind: 'ValidatingAdmissionPolicyBinding',
-      metadata: { name },
-      spec: {
-        policyName: name,
-        validationActions: ['Deny'],
-        ...(matchResources !== undefined ? { matchResources } : {}),
-      },
-    });
-    return policy;
   }
 }
