@@ -11,8 +11,9 @@ export interface DatabaseChartProps extends ChartProps {
 }
 
 /**
- * The database platform API: the Kro ResourceGraphDefinition, Kro's RBAC for it and the
- * admission policies that protect instances and their volumes against deletion.
+ * The database platform API: the Kro ResourceGraphDefinition, Kro's RBAC for it, the admission
+ * policies that protect instances and their volumes against deletion, and the one that admits
+ * instances in team namespaces only.
  */
 export class DatabaseChart extends Chart {
   public readonly api: DatabaseApi;

@@ -16,6 +16,9 @@ export interface PlatformCharts {
 export function buildPlatformCharts(app: App): PlatformCharts {
   const functions = new CrossplaneFunctionsChart(app, 'crossplane-functions');
   const teamNamespace = new TeamNamespaceChart(app, 'team-namespace', { functions });
-  const database = new DatabaseChart(app, 'database');
+  // Databases are admitted only in the namespaces the TeamNamespace API makes.
+  const database = new DatabaseChart(app, 'database', {
+    api: { teamNamespaceLabel: teamNamespace.api.ownerLabel },
+  });
   return { functions, teamNamespace, database };
 }

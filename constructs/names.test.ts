@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isDns1035Label, isDnsLabel, isDnsSubdomain, nameBudget, show } from './names';
+import { isDns1035Label, isDnsLabel, isDnsSubdomain, isLabelKey, nameBudget, show } from './names';
 
 describe('names', () => {
   it('accepts DNS-1123 labels and rejects everything else', () => {
@@ -19,6 +19,23 @@ describe('names', () => {
   it('requires DNS-1035 labels to start with a letter', () => {
     expect(isDns1035Label('db1')).toBe(true);
     expect(isDns1035Label('1db')).toBe(false);
+  });
+
+  it('accepts label keys with an optional DNS prefix, as apimachinery does', () => {
+    for (const ok of ['owner', 'platform.example.org/owner', 'a/B_c.d-e', `x/${'a'.repeat(63)}`]) {
+      expect(isLabelKey(ok), ok).toBe(true);
+    }
+    for (const bad of [
+      '',
+      '/owner',
+      'Ex.org/owner',
+      'a/-b',
+      "a'b/c",
+      'a b',
+      `x/${'a'.repeat(64)}`,
+    ]) {
+      expect(isLabelKey(bad), bad).toBe(false);
+    }
   });
 
   it('accepts DNS subdomains', () => {

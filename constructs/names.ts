@@ -48,6 +48,23 @@ export function isDnsSubdomain(value: string): boolean {
   return value.length <= DNS1123_SUBDOMAIN_MAX_LENGTH && dnsSubdomain.test(value);
 }
 
+const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+
+/**
+ * True when `value` is a label key: an optional DNS-subdomain prefix and `/`, then a name of at
+ * most 63 alphanumerics, '-', '_' and '.' (apimachinery's IsQualifiedName).
+ */
+export function isLabelKey(value: string): boolean {
+  const slash = value.lastIndexOf('/');
+  const name = slash < 0 ? value : value.slice(slash + 1);
+  const prefix = slash < 0 ? undefined : value.slice(0, slash);
+  return (
+    name.length <= DNS1123_LABEL_MAX_LENGTH &&
+    LABEL_NAME.test(name) &&
+    (prefix === undefined || isDnsSubdomain(prefix))
+  );
+}
+
 /**
  * The longest name an object may have when other objects are named after it with the given
  * suffixes, so that every derived name still fits `limit` characters.

@@ -199,6 +199,8 @@ export interface AdmissionRequest {
   readonly operation: 'CREATE' | 'UPDATE' | 'DELETE';
   readonly object?: Record<string, unknown>;
   readonly oldObject?: Record<string, unknown>;
+  /** Labels of the object's namespace (the policies' `namespaceObject`). */
+  readonly namespaceLabels?: Readonly<Record<string, string>>;
 }
 
 /** What vap-check reports: the API server's verdict on each policy and binding, and on each request. */

@@ -10,6 +10,7 @@ import {
   DNS1035_LABEL_PATTERN,
   isDnsLabel,
   isDnsSubdomain,
+  isLabelKey,
   KIND_PATTERN,
   nameBudget,
 } from '../names';
@@ -17,6 +18,7 @@ import type { OpenApiSchema } from '../openapi';
 import { MANAGE_VERBS, rulesFor, type TypeRef } from '../rbac';
 import { PropsChecker } from '../validation';
 import { DatabaseDeletionProtection, databaseProtectionLabel } from './deletion-protection';
+import { DatabasePlacement } from './placement';
 import { DATABASE_NAME_SUFFIXES, databaseGraph } from './resources';
 import { databaseSpec, STORAGE_PATTERN } from './spec';
 
@@ -71,6 +73,12 @@ export interface DatabaseApiProps {
    * @default 'seed'
    */
   readonly seedSecretKey?: string;
+  /**
+   * The label that marks team namespaces (set by the TeamNamespace composition): instances may
+   * be created only in namespaces that carry it (see DatabasePlacement).
+   * @default '<group>/owner', the TeamNamespace API's owner label in the same group
+   */
+  readonly teamNamespaceLabel?: string;
 }
 
 /** A pinned image reference: registry path and an exact tag (no `latest`) or a digest. */
@@ -83,7 +91,8 @@ const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
  * connection details, a PersistentVolumeClaim that outlives the instance, a single-instance
  * PostgreSQL Deployment under the Pod Security "restricted" profile, and a Service. Instances and
  * their volumes are deletion-protected while `spec.deletionProtection` is true (the default; see
- * DatabaseDeletionProtection).
+ * DatabaseDeletionProtection), and instances are admitted only in team namespaces
+ * (DatabasePlacement).
  *
  * Password threat model. The password must exist in the cluster only: never in the claim, in
  * Git or in dist/. Kro 0.9.3 can derive it in the cluster as the SHA-256 of a seed (see
@@ -116,6 +125,7 @@ export class DatabaseApi extends Construct {
   public readonly rgd: ResourceGraphDefinition;
   public readonly clusterRole: k8s.KubeClusterRole;
   public readonly deletionProtection: DatabaseDeletionProtection;
+  public readonly placement: DatabasePlacement;
 
   constructor(scope: Construct, id: string, props: DatabaseApiProps = {}) {
     super(scope, id);
@@ -125,6 +135,7 @@ export class DatabaseApi extends Construct {
     const images = props.images ?? versions.postgresImages;
     const defaultVersion = props.defaultVersion ?? '17';
     const defaultStorage = props.defaultStorage ?? '5Gi';
+    const teamNamespaceLabel = props.teamNamespaceLabel ?? `${group}/owner`;
     const seedSecret = {
       namespace: props.seedSecretNamespace ?? 'kro-system',
       name: props.seedSecretName ?? 'postgres-password-seed',
@@ -194,6 +205,12 @@ export class DatabaseApi extends Construct {
       'seedSecretKey',
       seedSecret.key,
       "a Secret key (alphanumerics, '-', '_', '.')",
+    );
+    check.expect(
+      isLabelKey(teamNamespaceLabel),
+      'teamNamespaceLabel',
+      teamNamespaceLabel,
+      'a label key such as "platform.example.org/owner"',
     );
     check.done();
 
@@ -284,6 +301,10 @@ export class DatabaseApi extends Construct {
     this.deletionProtection = new DatabaseDeletionProtection(this, 'DeletionProtection', {
       api: { group, version, plural: this.plural, kind },
       volumeLabel: databaseProtectionLabel(group),
+    });
+    this.placement = new DatabasePlacement(this, 'Placement', {
+      api: { group, version, plural: this.plural, kind },
+      teamNamespaceLabel,
     });
   }
 }

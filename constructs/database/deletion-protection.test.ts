@@ -22,7 +22,9 @@ import { DatabaseApi } from './database';
 const chart = new Chart(Testing.app(), 'test');
 new DatabaseApi(chart, 'Database');
 const objects = Testing.synth(chart) as Record<string, any>[];
-const policies = objects.filter((o) => o.kind === 'ValidatingAdmissionPolicy');
+const policies = objects.filter(
+  (o) => o.kind === 'ValidatingAdmissionPolicy' && /-protect-/.test(o.metadata.name),
+);
 const bindings = objects.filter((o) => o.kind === 'ValidatingAdmissionPolicyBinding');
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'database-vap-'));
@@ -37,6 +39,7 @@ const chartFile = write('chart', objects);
 const LABEL = 'platform.example.org/deletion-protection';
 const INSTANCES = 'postgresdatabases.platform.example.org-protect-instances';
 const VOLUMES = 'postgresdatabases.platform.example.org-protect-volumes';
+const PLACEMENT = 'postgresdatabases.platform.example.org-team-namespaces-only';
 
 const instance = (spec: Record<string, unknown>): Record<string, unknown> => ({
   apiVersion: 'platform.example.org/v1alpha1',
@@ -82,8 +85,10 @@ describe('database deletion protection', () => {
       expect(report.checks.map((c) => `${c.kind} ${c.name}`)).toEqual([
         `ValidatingAdmissionPolicy ${INSTANCES}`,
         `ValidatingAdmissionPolicy ${VOLUMES}`,
+        `ValidatingAdmissionPolicy ${PLACEMENT}`,
         `ValidatingAdmissionPolicyBinding ${INSTANCES}`,
         `ValidatingAdmissionPolicyBinding ${VOLUMES}`,
+        `ValidatingAdmissionPolicyBinding ${PLACEMENT}`,
       ]);
       const typeChecked = Object.fromEntries(
         report.checks
@@ -93,6 +98,7 @@ describe('database deletion protection', () => {
       expect(typeChecked).toEqual({
         [INSTANCES]: ['platform.example.org/v1alpha1, Kind=PostgresDatabase'],
         [VOLUMES]: ['/v1, Kind=PersistentVolumeClaim'],
+        [PLACEMENT]: ['platform.example.org/v1alpha1, Kind=PostgresDatabase'],
       });
     },
     RUN_TIMEOUT_MS,

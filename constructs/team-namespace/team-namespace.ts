@@ -117,6 +117,8 @@ export class TeamNamespaceApi extends Construct {
   public readonly xrd: CompositeResourceDefinitionV2;
   public readonly composition: Composition;
   public readonly clusterRole: k8s.KubeClusterRole;
+  /** The label every namespace the composition makes carries (the owner's last path segment). */
+  public readonly ownerLabel: string;
 
   constructor(scope: Construct, id: string, props: TeamNamespaceApiProps = {}) {
     super(scope, id);
@@ -210,6 +212,7 @@ export class TeamNamespaceApi extends Construct {
     check.done();
 
     this.group = group;
+    this.ownerLabel = teamNamespaceKeys(group).ownerLabel;
     this.version = version;
     this.apiVersion = `${group}/${version}`;
     this.schema = teamNamespaceSchema({ sizes, defaultSize });

@@ -26,11 +26,13 @@ import (
 	"platform-as-code/testing/control-plane/kube"
 )
 
-// Request is an admission request: the operation and the object(s) it carries, as JSON.
+// Request is an admission request: the operation and the object(s) it carries, as JSON, and
+// the labels of the namespace the object is in (the policies' namespaceObject).
 type Request struct {
-	Operation string         `json:"operation"`
-	Object    map[string]any `json:"object,omitempty"`
-	OldObject map[string]any `json:"oldObject,omitempty"`
+	Operation       string            `json:"operation"`
+	Object          map[string]any    `json:"object,omitempty"`
+	OldObject       map[string]any    `json:"oldObject,omitempty"`
+	NamespaceLabels map[string]string `json:"namespaceLabels,omitempty"`
 }
 
 // Decision is one policy validation's verdict on a request.
@@ -111,7 +113,7 @@ func evaluate(types *kube.Types, set *Set, req Request) (Outcome, error) {
 	namespaces := cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{})
 	var namespaceObject *corev1.Namespace
 	if namespace != "" {
-		namespaceObject = &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: namespace}}
+		namespaceObject = &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: namespace, Labels: req.NamespaceLabels}}
 		if err := namespaces.Add(namespaceObject); err != nil {
 			return Outcome{}, err
 		}

@@ -7,7 +7,7 @@
 //
 // The kinds come from the release's built-in types, the CRDs in the files, and the CRDs Kro
 // generates from the ResourceGraphDefinitions in the files. -requests names a YAML list of
-// {operation, object, oldObject}. Prints one JSON document: {rgds, checks, outcomes}. Exit
+// {operation, object, oldObject, namespaceLabels}. Prints one JSON document: {rgds, checks, outcomes}. Exit
 // status: 0 when every check passes and every request could be evaluated, 1 otherwise, 2 on bad
 // usage or unreadable input.
 package main
