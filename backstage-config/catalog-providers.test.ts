@@ -7,15 +7,12 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ConfigReader } from '@backstage/config';
+import { ConfigReader, type AppConfig } from '@backstage/config';
 import {
   GitlabDiscoveryEntityProvider,
   GitlabOrgDiscoveryEntityProvider,
 } from '@backstage/plugin-catalog-backend-module-gitlab';
 import { describe, expect, it } from 'vitest';
-import { APP_CONFIG_LAYERS, stackConfigLayer, STACK_CONFIG_LAYER } from '../infra/backstage';
-import { readConfigLayer } from '../infra/backstage-config';
-import { substitute } from '../testing/backstage-config';
 import {
   configLeaves,
   recordConfigReads,
@@ -23,28 +20,14 @@ import {
   type ConfigRead,
 } from '../testing/config-reads';
 import { PORTAL_TEST_ENV } from '../testing/portal-env';
+import { clusterConfigLayers } from '../testing/portal-layers';
 
 const PROVIDERS = 'catalog.providers.gitlab';
 
-/** The layers the cluster reads, `${VAR}`s filled, as Backstage reads them. */
-function layers(): { context: string; data: any }[] {
-  return [
-    ...APP_CONFIG_LAYERS.map((file) => ({
-      context: file,
-      data: substitute(readConfigLayer(file), PORTAL_TEST_ENV),
-    })),
-    {
-      context: STACK_CONFIG_LAYER,
-      data: stackConfigLayer({
-        techdocs: { volumeSize: '5Gi' },
-        adminGroups: ['group:default/platform-team'],
-      }),
-    },
-  ];
-}
+const layers = clusterConfigLayers;
 
 /** The providers both modules create from `configs`, and every config read they made. */
-function buildProviders(configs: { context: string; data: any }[]) {
+function buildProviders(configs: AppConfig[]) {
   const config = ConfigReader.fromConfigs(configs);
   const silent = (): void => {};
   const logger: any = { info: silent, warn: silent, error: silent, debug: silent };
@@ -92,7 +75,7 @@ describe('the GitLab catalog providers of the portal', () => {
 
   it('would report a key the schema accepts and the code ignores (catalogFile)', () => {
     const configs = layers();
-    configs[1].data.catalog.providers.gitlab.platform.catalogFile = 'catalog-info.yaml';
+    (configs[1].data as any).catalog.providers.gitlab.platform.catalogFile = 'catalog-info.yaml';
     const { reads, set } = buildProviders(configs);
     expect(unreadKeys(set, reads)).toEqual([`${PROVIDERS}.platform.catalogFile`]);
   });

@@ -79,6 +79,19 @@ let logAtReady: string;
 let configFiles: string[];
 let readsFile: string;
 
+/**
+ * A catalog file that is not the platform's own, standing in for a project's catalog-info.yaml
+ * that GitLab discovery finds (no GitLab here): every location but dist/catalog/all.yaml has the
+ * same, global, catalog rules, file or URL (catalog-rules.test.ts has the GitLab providers' side).
+ */
+let projectFile: string;
+const PROJECT_SERVICE = {
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Component',
+  metadata: { name: 'team-b-service' },
+  spec: { type: 'service', lifecycle: 'production', owner: 'group:default/customers-team-b' },
+};
+
 /** A request to the backend; `token: null` sends none. */
 const api = (p: string, init: RequestInit = {}, token: string | null = TOKEN) =>
   fetch(`${baseUrl}${p}`, {
@@ -113,7 +126,12 @@ beforeAll(async () => {
   // The test-only token. Config arrays replace (not extend) those of earlier layers, so this
   // layer repeats the production layer's entries unchanged and adds its own.
   const production = readConfigLayer('app-config.production.yaml') as any;
+  projectFile = path.join(work, 'project', 'catalog-info.yaml');
+  fs.mkdirSync(path.dirname(projectFile));
+  fs.writeFileSync(projectFile, stringify(PROJECT_SERVICE));
+  const base = readConfigLayer('app-config.yaml') as any;
   const e2eLayer = {
+    catalog: { locations: [...base.catalog.locations, { type: 'file', target: projectFile }] },
     backend: {
       auth: {
         externalAccess: [
@@ -287,6 +305,105 @@ describe('the portal backend, booted for real', { timeout: 90_000 }, () => {
       expect(errors, `${e.kind}:${e.metadata.name}`).toEqual([]);
     }
   });
+
+  // Five rounds of the catalog's processing loop, each awaited for up to 30 s.
+  it(
+    "refuses Users, Groups, Locations and Templates from a catalog file not the platform's own",
+    { timeout: 180_000 },
+    async () => {
+      const byRef = async (ref: string): Promise<any> => {
+        const res = await api('/api/catalog/entities/by-refs', {
+          method: 'POST',
+          body: JSON.stringify({ entityRefs: [ref] }),
+        });
+        return ((await res.json()) as { items: any[] }).items[0];
+      };
+      /**
+       * Writes the file and refreshes its Location; once the catalog processed it (its errors
+       * name `ref`, or `ref` is in the catalog): the errors and whether `ref` is in the catalog.
+       */
+      const ingest = async (entities: object[], ref: string, locationRef: string) => {
+        fs.writeFileSync(projectFile, entities.map((e) => stringify(e)).join('---\n'));
+        const refresh = await api(
+          '/api/catalog/refresh',
+          { method: 'POST', body: JSON.stringify({ entityRef: locationRef }) },
+          E2E_TOKEN,
+        );
+        expect(refresh.status, await refresh.text()).toBe(200);
+        const deadline = Date.now() + 30_000;
+        for (;;) {
+          const errors: string[] = ((await byRef(locationRef))?.status?.items ?? []).map(
+            (i: any) => i.message,
+          );
+          const ingested = (await byRef(ref)) !== null;
+          if (ingested || errors.some((e) => e.includes(` ${ref} `))) return { errors, ingested };
+          if (Date.now() > deadline) throw new Error(`${locationRef}: not processed in 30 s`);
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      };
+      // The Location entity the catalog made of the file's config entry.
+      const query = `kind=location,spec.target=${encodeURIComponent(projectFile)}`;
+      const deadline = Date.now() + 30_000;
+      let locations: any[] = [];
+      while (locations.length === 0 && Date.now() < deadline) {
+        locations = (await (await api(`/api/catalog/entities?filter=${query}`)).json()) as any[];
+        if (locations.length === 0) await new Promise((r) => setTimeout(r, 500));
+      }
+      expect(locations.map((l) => l.spec)).toEqual([{ type: 'file', target: projectFile }]);
+      const locationRef = `location:default/${locations[0].metadata.name}`;
+      const service = 'component:default/team-b-service';
+      expect(await ingest([PROJECT_SERVICE], service, locationRef)).toEqual({
+        errors: [],
+        ingested: true,
+      });
+      // One of the platform's templates under another name, and a file with it beside the project.
+      const template = parse(
+        fs.readFileSync(path.join(DIST, 'templates', 'team-namespace', 'template.yaml'), 'utf8'),
+      );
+      template.metadata.name = 'run-anything';
+      const templateFile = path.join(path.dirname(projectFile), 'template.yaml');
+      fs.writeFileSync(templateFile, stringify(template));
+      const refused = [
+        { kind: 'User', metadata: { name: 'mallory' }, spec: { memberOf: ['platform-team'] } },
+        {
+          kind: 'Group',
+          metadata: { name: 'payments' },
+          spec: { type: 'team', children: [], members: ['mallory'] },
+        },
+        {
+          kind: 'Location',
+          metadata: { name: 'more' },
+          spec: { type: 'file', target: templateFile },
+        },
+        template,
+      ].map((e) => ({ apiVersion: 'backstage.io/v1alpha1', ...e }));
+      const origin = `file:${projectFile}`;
+      for (const entity of refused) {
+        const ref = `${entity.kind}:default/${entity.metadata.name}`.toLowerCase();
+        expect(await ingest([PROJECT_SERVICE, entity], ref, locationRef)).toEqual({
+          errors: [
+            `NotAllowedError: Entity ${ref} at ${origin}, originated at ${origin}, is not of an allowed kind for that location`,
+          ],
+          ingested: false,
+        });
+      }
+      // The same file with an API beside the service instead: ingested, no error left.
+      const apiEntity = {
+        apiVersion: 'backstage.io/v1alpha1',
+        kind: 'API',
+        metadata: { name: 'team-b-api' },
+        spec: {
+          type: 'openapi',
+          lifecycle: 'production',
+          owner: 'group:default/customers-team-b',
+          definition: 'openapi: 3.0.0',
+        },
+      };
+      expect(
+        await ingest([PROJECT_SERVICE, apiEntity], 'api:default/team-b-api', locationRef),
+      ).toEqual({ errors: [], ingested: true });
+    },
+  );
 
   // The ingestion test above reads every dist/ entity by ref with the CI token too.
   it('lets the CI token read the catalog and validate an entity', async () => {
