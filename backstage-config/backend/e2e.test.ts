@@ -129,9 +129,7 @@ beforeAll(async () => {
   projectFile = path.join(work, 'project', 'catalog-info.yaml');
   fs.mkdirSync(path.dirname(projectFile));
   fs.writeFileSync(projectFile, stringify(PROJECT_SERVICE));
-  const base = readConfigLayer('app-config.yaml') as any;
   const e2eLayer = {
-    catalog: { locations: [...base.catalog.locations, { type: 'file', target: projectFile }] },
     backend: {
       auth: {
         externalAccess: [
@@ -159,7 +157,9 @@ beforeAll(async () => {
     },
   };
   fs.writeFileSync(path.join(work, 'app-config.e2e.yaml'), stringify(e2eLayer));
-  // The test's own entities, from one more file location beside the platform's.
+  // The test's own entities, from one more file location beside the platform's, and the file
+  // that stands in for a discovered project's catalog-info.yaml (no rules of its own). One layer
+  // holds every location: config arrays replace those of earlier layers.
   const entitiesFile = path.join(work, 'test-entities.yaml');
   fs.writeFileSync(entitiesFile, TEST_ENTITIES.map((e) => stringify(e)).join('---\n'));
   const baseLocations = (readConfigLayer('app-config.yaml').catalog as { locations: unknown[] })
@@ -170,6 +170,7 @@ beforeAll(async () => {
       catalog: {
         locations: [
           ...baseLocations,
+          { type: 'file', target: projectFile },
           { type: 'file', target: entitiesFile, rules: [{ allow: ['Group'] }] },
         ],
       },
