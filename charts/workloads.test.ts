@@ -1,7 +1,15 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { parse, parseAllDocuments } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse, parseAllDocuments, stringify } from 'yaml';
+import {
+  BUILD_TIMEOUT_MS,
+  controlPlaneCommand,
+  kroRender,
+  podSecurity,
+  RUN_TIMEOUT_MS,
+} from '../testing/control-plane';
 import { nonRootWithoutUser, podSpecProblems, podSpecs } from '../testing/pod-security';
 
 const root = path.resolve(__dirname, '..');
@@ -28,6 +36,124 @@ const planInputs: Record<string, unknown> = Object.fromEntries(
     }
   ).resources.map((r) => [`${r.type}::${r.name}`, r.inputs]),
 );
+
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'workloads-'));
+afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+const writeYaml = (name: string, docs: unknown[]): string => {
+  const file = path.join(work, name);
+  fs.writeFileSync(file, docs.map((d) => `---\n${stringify(d)}`).join(''));
+  return file;
+};
+
+/**
+ * The real judges: Pod Security admission's evaluator at "restricted" and the kubelet's non-root
+ * verification (pod-security in testing/control-plane), over the function runtime as dist/ has it
+ * and the database's Deployment as Kro's runtime renders it for an instance.
+ */
+describe('the workloads, judged by Pod Security admission and the kubelet', () => {
+  beforeAll(async () => {
+    await controlPlaneCommand('pod-security');
+  }, BUILD_TIMEOUT_MS);
+
+  it(
+    'admits the function runtime and the rendered database at restricted, verifiably non-root',
+    async () => {
+      const platform = path.join(platformDir, '0002-database.k8s.yaml');
+      const { renders } = await kroRender(
+        [platform],
+        [
+          {
+            instance: {
+              apiVersion: 'platform.example.org/v1alpha1',
+              kind: 'PostgresDatabase',
+              metadata: { name: 'orders', namespace: 'team-a' },
+              spec: {},
+            },
+            observed: {
+              seed: {
+                apiVersion: 'v1',
+                kind: 'Secret',
+                metadata: { name: 'postgres-password-seed', namespace: 'kro-system' },
+                data: { seed: Buffer.from('0123456789abcdef').toString('base64') },
+              },
+            },
+          },
+        ],
+      );
+      expect(renders[0].error).toBeUndefined();
+      const deployment = renders[0].resources!.database;
+      expect(deployment.kind).toBe('Deployment');
+      const rendered = writeYaml('database.yaml', [deployment]);
+      const { status, results } = await podSecurity([
+        path.join(platformDir, '0000-crossplane-functions.k8s.yaml'),
+        rendered,
+      ]);
+      expect(results.map((r) => [r.forbidden, r.unverifiableNonRoot])).toEqual([
+        [[], []],
+        [[], []],
+      ]);
+      expect(status).toBe(0);
+    },
+    RUN_TIMEOUT_MS,
+  );
+
+  it(
+    'refuses what the old function runtime config did, and a pod outside the profile',
+    async () => {
+      const old = writeYaml('old.yaml', [
+        {
+          apiVersion: 'pkg.crossplane.io/v1beta1',
+          kind: 'DeploymentRuntimeConfig',
+          metadata: { name: 'old' },
+          spec: {
+            deploymentTemplate: {
+              spec: {
+                selector: {},
+                template: {
+                  spec: {
+                    securityContext: {
+                      runAsNonRoot: true,
+                      seccompProfile: { type: 'RuntimeDefault' },
+                    },
+                    containers: [
+                      {
+                        name: 'package-runtime',
+                        securityContext: {
+                          allowPrivilegeEscalation: false,
+                          capabilities: { drop: ['ALL'] },
+                          runAsNonRoot: true,
+                        },
+                      },
+                    ],
+                  },
+                },
+              },
+            },
+          },
+        },
+        {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name: 'loose' },
+          spec: {
+            containers: [{ name: 'c', image: 'x:1', securityContext: { privileged: true } }],
+          },
+        },
+      ]);
+      const { status, results } = await podSecurity([old]);
+      expect(status).toBe(1);
+      // Pod Security admits the old config (runAsNonRoot is set): only the kubelet refuses it.
+      expect(results[0].forbidden).toEqual([]);
+      expect(results[0].unverifiableNonRoot).toEqual([
+        'container "package-runtime": runAsNonRoot without a numeric runAsUser: refused for an image whose user is a name',
+      ]);
+      expect(results[1].forbidden).toEqual(
+        expect.arrayContaining([expect.stringMatching(/^privileged /)]),
+      );
+    },
+    RUN_TIMEOUT_MS,
+  );
+});
 
 describe('every workload we author or template', () => {
   it('finds the pod specs of dist/platform: the function runtime and the database graph', () => {

@@ -26,7 +26,7 @@ const CACHE_KEEP_MS = 7 * 24 * 3600_000;
 /** One run of a built command over our files takes well under a second; allow for load. */
 export const RUN_TIMEOUT_MS = 60_000;
 
-export type ControlPlaneCommand = 'kro-build' | 'kro-render' | 'vap-check';
+export type ControlPlaneCommand = 'kro-build' | 'kro-render' | 'pod-security' | 'vap-check';
 
 const run = promisify(execFile);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -278,4 +278,26 @@ export async function kroRender(
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** pod-security's verdict on one pod template. */
+export interface PodSecurityResult {
+  readonly source: string;
+  /** The restricted profile's checks it fails, in Pod Security admission's words. */
+  readonly forbidden: string[];
+  /** Containers the kubelet could not verify as non-root when the image names its user. */
+  readonly unverifiableNonRoot: string[];
+}
+
+/**
+ * Judges every pod template in the YAML files (Pods, workloads, DeploymentRuntimeConfigs) with
+ * Pod Security admission's evaluator ("restricted", latest) and the kubelet's non-root check.
+ */
+export async function podSecurity(
+  files: readonly string[],
+): Promise<{ status: number; results: PodSecurityResult[]; stderr: string }> {
+  const r = await runControlPlane('pod-security', files);
+  if (r.status === 2) throw new Error(`pod-security: ${r.stderr}`);
+  const report = JSON.parse(r.stdout) as { results: PodSecurityResult[] };
+  return { status: r.status, results: report.results, stderr: r.stderr };
 }
