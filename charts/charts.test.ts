@@ -33,11 +33,13 @@ describe('platform charts', () => {
     execFileSync('node', ['--require', 'tsx/cjs', 'charts/main.ts'], {
       cwd: root,
       env: { ...process.env, CDK8S_OUTDIR: subprocess },
+      // Half a second alone; a loaded two-core machine can make it many times that.
+      timeout: 60_000,
     });
 
     expect(files(subprocess)).toEqual(files(inProcess));
     expect(files(dist), 'dist/platform is stale: run `npm run synth`').toEqual(files(inProcess));
-  });
+  }, 90_000);
 
   it('writes one file per chart, in apply order', () => {
     expect(Object.keys(files(dist))).toEqual([
