@@ -1,8 +1,8 @@
 /**
  * Every upstream version this repository installs or generates manifests for, in one reviewable
  * place. Upgrading a component starts here (see "Upgrading versions" in the README); the tests
- * validate the synthesized manifests against the upstream schemas in ../shared/schemas, which are
- * pinned to the same versions.
+ * validate the synthesized manifests against snapshots of the upstream schemas of these versions
+ * (upstream/, made by `npm run import` from the releases' files: scripts/upstream/sources.ts).
  */
 export const versions = {
   crossplane: {

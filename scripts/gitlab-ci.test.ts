@@ -19,15 +19,30 @@ describe("the platform repository's .gitlab-ci.yml", () => {
     expect(check.output).toContain('json schema validated');
   });
 
-  it('tests, checks dist/ freshness and publishes the offline plan diff on merge requests', () => {
+  it('tests, checks dist/ and upstream/ freshness and publishes the offline plan diff on merge requests', () => {
     expect(pipeline.test.script).toEqual(['npm test']);
+    // The tests build Go programs: the job's image has the Go that testing/control-plane needs.
+    const goMod = fs.readFileSync('testing/control-plane/go.mod', 'utf8');
+    const goVersion = /^go (\S+)$/m.exec(goMod)![1];
+    expect(pipeline.test.image).toMatch(/^docker\.io\/library\/golang:(\S+)-trixie$/);
+    const [major, minor] = goVersion.split('.').map(Number);
+    const [imageMajor, imageMinor] = /golang:(\d+)\.(\d+)/
+      .exec(pipeline.test.image)!
+      .slice(1)
+      .map(Number);
+    expect(imageMajor * 100 + imageMinor).toBeGreaterThanOrEqual(major * 100 + minor);
+    expect(pipeline.test.before_script).toContain('npm ci --prefer-offline --no-audit --no-fund');
+    expect(pipeline['upstream-fresh'].script).toEqual([
+      'npm run import',
+      'git diff --exit-code --stat -- upstream/ constructs/imports/',
+    ]);
     expect(pipeline['dist-fresh'].script).toEqual([
       'npm run synth',
       'npm run plan -- --stack dev',
       'git diff --exit-code --stat -- dist/',
       'test -z "$(git status --porcelain --untracked-files=all -- dist/)"',
     ]);
-    for (const script of ['synth', 'plan', 'test']) {
+    for (const script of ['synth', 'plan', 'test', 'import']) {
       expect(pkg.scripts[script], script).toBeDefined();
     }
     expect(pipeline['offline-plan'].rules).toEqual([

@@ -12,10 +12,7 @@ import { SECRET_MARKER, UNKNOWN_MARKER, type PlanEntry } from './plan';
 const stack = useDevStack();
 const inputs = (e: PlanEntry): any => e.inputs;
 const { byType, one } = stack;
-const extract = providerSchema('pulumi-gitlab.schema.extract.json');
-const full = providerSchema('pulumi-gitlab.schema.json');
-/** The extract's five resources, else the full schema of all 131. */
-const schemaOf = (type: string) => (type in extract.resources ? extract : full);
+const schema = providerSchema();
 
 describe('the GitLab side', () => {
   describe('GitLab', () => {
@@ -28,12 +25,7 @@ describe('the GitLab side', () => {
       expect(gitlab().length).toBe(19);
       for (const e of gitlab()) {
         expect(
-          checkInputs(
-            schemaOf(e.type),
-            e.type,
-            e.inputs,
-            (v) => v === SECRET_MARKER || v === UNKNOWN_MARKER,
-          ),
+          checkInputs(schema, e.type, e.inputs, (v) => v === SECRET_MARKER || v === UNKNOWN_MARKER),
           e.name,
         ).toEqual([]);
         expect(e.version, e.name).toBe(versions.pulumiGitlab);

@@ -1,16 +1,28 @@
 /**
  * Reading the portal's config layers the way Backstage does (YAML, `${VAR}` substitution, later
  * layers override earlier ones) and validating them against the config schemas Backstage's own
- * packages publish (../shared/schemas/backstage/config-schemas).
+ * packages publish, as @backstage/config-loader collects them from the portal backend's
+ * dependencies (each package's config.schema.json or config.d.ts at its installed version).
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import Ajv, { type ValidateFunction } from 'ajv';
+import { portalConfigSchema } from '../backstage-config/backend/src/launch';
 import { readConfigLayer } from '../infra/backstage-config';
-import { closeSchema, SHARED_SCHEMAS } from './schemas';
+import { closeSchema } from './schemas';
 import type { StructuralSchema } from './field-path';
 
-const SCHEMA_DIR = path.join(SHARED_SCHEMAS, 'backstage', 'config-schemas');
+/**
+ * The packages whose schemas are closed against unknown keys inside what they own: those whose
+ * keys the layers set in entries a package fully owns (an integration, a catalog provider, an
+ * auth provider environment, the backend's own settings).
+ */
+export const CLOSED_SCHEMA_PACKAGES = [
+  '@backstage/backend-defaults',
+  '@backstage/integration',
+  '@backstage/plugin-auth-backend-module-gitlab-provider',
+  '@backstage/plugin-catalog-backend-module-gitlab',
+  '@backstage/plugin-kubernetes-backend',
+  '@backstage/plugin-techdocs-backend',
+] as const;
 
 type Json = Record<string, unknown>;
 
@@ -96,27 +108,43 @@ function ownedSchema(schema: StructuralSchema, closedPaths: readonly string[]): 
 }
 
 const ajv = new Ajv({ allErrors: true, strict: false, logger: false });
-let validators: { file: string; validate: ValidateFunction }[] | undefined;
+const validators = new Map<string, Promise<{ name: string; validate: ValidateFunction }[]>>();
 
-/** Validates a merged configuration against every package schema in shared/; one message per problem. */
-export function validateBackstageConfig(
+/** The closed validators of CLOSED_SCHEMA_PACKAGES, from the schemas the backend collects. */
+function packageValidators(
+  closedPaths: readonly string[],
+): Promise<{ name: string; validate: ValidateFunction }[]> {
+  const key = closedPaths.join('\n');
+  const cached = validators.get(key);
+  if (cached !== undefined) return cached;
+  const loading = (async () => {
+    const { schemas } = (await portalConfigSchema()).serialize() as {
+      schemas: { path: string; packageName?: string; value: StructuralSchema }[];
+    };
+    return CLOSED_SCHEMA_PACKAGES.map((name) => {
+      // The package the backend depends on directly (a nested copy is another package's).
+      const entry = schemas.find(
+        (s) => s.packageName === name && s.path.startsWith(`node_modules/${name}/`),
+      );
+      if (entry === undefined) {
+        throw new Error(`${name} publishes no config schema the portal backend collects`);
+      }
+      return { name, validate: ajv.compile(ownedSchema(entry.value, closedPaths)) };
+    });
+  })();
+  validators.set(key, loading);
+  return loading;
+}
+
+/**
+ * Validates a merged configuration against the config schema of every package in
+ * CLOSED_SCHEMA_PACKAGES; one message per problem.
+ */
+export async function validateBackstageConfig(
   config: Json,
   closedPaths: readonly string[] = ['backend'],
-): string[] {
-  validators ??= fs
-    .readdirSync(SCHEMA_DIR)
-    .filter((f) => f.endsWith('.json'))
-    .sort()
-    .map((file) => ({
-      file,
-      validate: ajv.compile(
-        ownedSchema(
-          JSON.parse(fs.readFileSync(path.join(SCHEMA_DIR, file), 'utf8')) as StructuralSchema,
-          closedPaths,
-        ),
-      ),
-    }));
-  return validators.flatMap(({ file, validate }) =>
+): Promise<string[]> {
+  return (await packageValidators(closedPaths)).flatMap(({ name, validate }) =>
     validate(config)
       ? []
       : (validate.errors ?? []).map((e) => {
@@ -124,7 +152,7 @@ export function validateBackstageConfig(
             e.keyword === 'additionalProperties'
               ? ` (${String((e.params as { additionalProperty: string }).additionalProperty)})`
               : '';
-          return `${file}: ${e.instancePath || '/'} ${e.message ?? e.keyword}${extra}`;
+          return `${name}: ${e.instancePath || '/'} ${e.message ?? e.keyword}${extra}`;
         }),
   );
 }

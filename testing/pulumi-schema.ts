@@ -1,20 +1,12 @@
 /**
- * Checks resource inputs against a Pulumi provider schema (here pulumi-gitlab's, from
- * ../shared/schemas): known input names, required inputs, types, and the values the provider
- * documents as valid, in their wire form (`read_api`, not `readApi`).
+ * Checks resource inputs against a Pulumi provider schema (pulumi-gitlab's, as its snapshot in
+ * upstream/ holds it: `npm run import`): known input names, required inputs, types, and the values
+ * the provider documents as valid, in their wire form (`read_api`, not `readApi`).
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { SHARED_SCHEMAS } from './schemas';
+import type { ProviderSnapshot, SnapshotProperty } from '../scripts/upstream/snapshot';
+import { readUpstream } from './schemas';
 
-interface PropertySpec {
-  readonly type?: string;
-  readonly items?: PropertySpec;
-  readonly additionalProperties?: PropertySpec;
-  readonly $ref?: string;
-  readonly description?: string;
-  readonly enum?: readonly { value: unknown }[];
-}
+type PropertySpec = SnapshotProperty;
 
 interface ObjectSpec {
   readonly inputProperties?: Record<string, PropertySpec>;
@@ -23,38 +15,17 @@ interface ObjectSpec {
   readonly required?: readonly string[];
 }
 
-export interface ProviderSchema {
-  readonly provider: ObjectSpec;
-  readonly resources: Record<string, ObjectSpec>;
-  readonly types: Record<string, ObjectSpec & { type?: string; enum?: { value: unknown }[] }>;
-}
+export type ProviderSchema = ProviderSnapshot;
 
-const cache = new Map<string, ProviderSchema>();
+/** The snapshot of the pulumi-gitlab provider schema. */
+export const GITLAB_PROVIDER_SNAPSHOT = 'upstream/pulumi-gitlab/schema.yaml';
 
-/** A provider schema from ../shared/schemas, parsed once. */
-export function providerSchema(file: string): ProviderSchema {
-  let schema = cache.get(file);
-  if (schema === undefined) {
-    schema = JSON.parse(fs.readFileSync(path.join(SHARED_SCHEMAS, file), 'utf8')) as ProviderSchema;
-    cache.set(file, schema);
-  }
-  return schema;
-}
+let cached: ProviderSchema | undefined;
 
-/**
- * The values a property's description lists as valid ("Valid values are: `a`, `b`"), in wire
- * form: where the docs give per-language spellings, the HCL one is the provider's own.
- */
-export function documentedValues(description: string | undefined): string[] | undefined {
-  const match = /[Vv]alid (?:values|options) (?:are|is)\s*:?\s*(.*?)(?:\.\s|\.$|$)/s.exec(
-    description ?? '',
-  );
-  if (match === null) {
-    return undefined;
-  }
-  const wire = match[1].replace(/<span[^>]*pulumi-lang-hcl="`([^`]*)`"[^>]*>.*?<\/span>/g, '`$1`');
-  const values = [...wire.matchAll(/`([^`]+)`/g)].map((m) => m[1]);
-  return values.length > 0 ? values : undefined;
+/** The pulumi-gitlab provider schema snapshot, parsed once. */
+export function providerSchema(): ProviderSchema {
+  cached ??= readUpstream(GITLAB_PROVIDER_SNAPSHOT) as ProviderSchema;
+  return cached;
 }
 
 /** One message per problem of `value` against `spec` at `at`. */
@@ -74,13 +45,13 @@ function checkValue(
       return [`${at}: unknown type ${spec.$ref}`];
     }
     if (type.enum !== undefined) {
-      return type.enum.some((e) => e.value === value)
+      return type.enum.includes(value)
         ? []
         : [`${at}: ${JSON.stringify(value)} is not one of the enum values`];
     }
     return checkObject(schema, type, value, at, skip, false);
   }
-  const allowed = documentedValues(spec.description);
+  const allowed = spec.values;
   switch (spec.type) {
     case 'string':
       if (typeof value !== 'string')
@@ -102,10 +73,7 @@ function checkValue(
         : [`${at}: expected a boolean, got ${JSON.stringify(value)}`];
     case 'array': {
       if (!Array.isArray(value)) return [`${at}: expected an array, got ${JSON.stringify(value)}`];
-      const item: PropertySpec = {
-        ...(spec.items ?? {}),
-        description: spec.items?.description ?? spec.description,
-      };
+      const item: PropertySpec = spec.items ?? {};
       return value.flatMap((v, i) => checkValue(schema, item, v, `${at}[${i}]`, skip));
     }
     case 'object':

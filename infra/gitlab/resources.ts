@@ -3,7 +3,7 @@
  * tokens and its pinned plugin version: `@pulumi/gitlab` is not served by our registry, so these
  * small typed classes stand in for it, and the Pulumi engine loads the official plugin on
  * `pulumi up`. Inputs use the provider's wire names and values (`read_api`, not `readApi`); a test
- * checks every input we send against the provider schema in ../shared/schemas.
+ * checks every input we send against the provider schema (its snapshot in upstream/).
  */
 import * as pulumi from '@pulumi/pulumi';
 import { versions } from '../versions';
@@ -14,6 +14,23 @@ type In<T> = pulumi.Input<T>;
 function pinned<T extends pulumi.ResourceOptions>(opts: T | undefined): T {
   return { ...(opts ?? ({} as T)), version: versions.pulumiGitlab };
 }
+
+/**
+ * The type token of every pulumi-gitlab resource this layer declares, by resource: `npm run
+ * import` keeps exactly these in the provider schema snapshot the tests check inputs against.
+ */
+export const GITLAB_RESOURCE_TYPES = {
+  group: 'gitlab:index/group:Group',
+  groupMembership: 'gitlab:index/groupMembership:GroupMembership',
+  application: 'gitlab:index/application:Application',
+  groupAccessToken: 'gitlab:index/groupAccessToken:GroupAccessToken',
+  project: 'gitlab:index/project:Project',
+  projectAccessToken: 'gitlab:index/projectAccessToken:ProjectAccessToken',
+  repositoryFile: 'gitlab:index/repositoryFile:RepositoryFile',
+  clusterAgent: 'gitlab:index/clusterAgent:ClusterAgent',
+  clusterAgentToken: 'gitlab:index/clusterAgentToken:ClusterAgentToken',
+  projectVariable: 'gitlab:index/projectVariable:ProjectVariable',
+} as const;
 
 export type Visibility = 'private' | 'internal' | 'public';
 export type AccessLevel = 'guest' | 'planner' | 'reporter' | 'developer' | 'maintainer' | 'owner';
@@ -79,7 +96,7 @@ export class Group extends pulumi.CustomResource {
 
   constructor(name: string, args: GroupArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      'gitlab:index/group:Group',
+      GITLAB_RESOURCE_TYPES.group,
       name,
       { ...args, fullPath: undefined, webUrl: undefined },
       pinned(opts),
@@ -103,7 +120,7 @@ export interface GroupMembershipArgs {
 /** `gitlab:index/groupMembership:GroupMembership` */
 export class GroupMembership extends pulumi.CustomResource {
   constructor(name: string, args: GroupMembershipArgs, opts?: pulumi.CustomResourceOptions) {
-    super('gitlab:index/groupMembership:GroupMembership', name, { ...args }, pinned(opts));
+    super(GITLAB_RESOURCE_TYPES.groupMembership, name, { ...args }, pinned(opts));
   }
 }
 
@@ -123,7 +140,7 @@ export class Application extends pulumi.CustomResource {
 
   constructor(name: string, args: ApplicationArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      'gitlab:index/application:Application',
+      GITLAB_RESOURCE_TYPES.application,
       name,
       { ...args, applicationId: undefined, secret: undefined },
       { ...pinned(opts), additionalSecretOutputs: ['secret'] },
@@ -150,7 +167,7 @@ export class GroupAccessToken extends pulumi.CustomResource {
 
   constructor(name: string, args: GroupAccessTokenArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      'gitlab:index/groupAccessToken:GroupAccessToken',
+      GITLAB_RESOURCE_TYPES.groupAccessToken,
       name,
       { ...args, token: undefined, createdAt: undefined },
       { ...pinned(opts), additionalSecretOutputs: ['token'] },
@@ -184,7 +201,7 @@ export class Project extends pulumi.CustomResource {
 
   constructor(name: string, args: ProjectArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      'gitlab:index/project:Project',
+      GITLAB_RESOURCE_TYPES.project,
       name,
       { ...args, pathWithNamespace: undefined, webUrl: undefined },
       pinned(opts),
@@ -211,7 +228,7 @@ export class ProjectAccessToken extends pulumi.CustomResource {
 
   constructor(name: string, args: ProjectAccessTokenArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      'gitlab:index/projectAccessToken:ProjectAccessToken',
+      GITLAB_RESOURCE_TYPES.projectAccessToken,
       name,
       { ...args, token: undefined, createdAt: undefined },
       { ...pinned(opts), additionalSecretOutputs: ['token'] },
@@ -240,7 +257,7 @@ export class RepositoryFile extends pulumi.CustomResource {
 
   constructor(name: string, args: RepositoryFileArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      'gitlab:index/repositoryFile:RepositoryFile',
+      GITLAB_RESOURCE_TYPES.repositoryFile,
       name,
       { ...args, commitId: undefined },
       pinned(opts),
@@ -259,12 +276,7 @@ export class ClusterAgent extends pulumi.CustomResource {
   declare public readonly agentId: pulumi.Output<number>;
 
   constructor(name: string, args: ClusterAgentArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      'gitlab:index/clusterAgent:ClusterAgent',
-      name,
-      { ...args, agentId: undefined },
-      pinned(opts),
-    );
+    super(GITLAB_RESOURCE_TYPES.clusterAgent, name, { ...args, agentId: undefined }, pinned(opts));
   }
 }
 
@@ -282,7 +294,7 @@ export class ClusterAgentToken extends pulumi.CustomResource {
 
   constructor(name: string, args: ClusterAgentTokenArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      'gitlab:index/clusterAgentToken:ClusterAgentToken',
+      GITLAB_RESOURCE_TYPES.clusterAgentToken,
       name,
       { ...args, token: undefined },
       { ...pinned(opts), additionalSecretOutputs: ['token'] },
@@ -307,6 +319,6 @@ export interface ProjectVariableArgs {
 /** `gitlab:index/projectVariable:ProjectVariable`: a CI/CD variable of a project. */
 export class ProjectVariable extends pulumi.CustomResource {
   constructor(name: string, args: ProjectVariableArgs, opts?: pulumi.CustomResourceOptions) {
-    super('gitlab:index/projectVariable:ProjectVariable', name, { ...args }, pinned(opts));
+    super(GITLAB_RESOURCE_TYPES.projectVariable, name, { ...args }, pinned(opts));
   }
 }
