@@ -3,6 +3,10 @@
  * place. Upgrading a component starts here (see "Upgrading versions" in the README); the tests
  * validate the synthesized manifests against the upstream schemas in ../shared/schemas, which are
  * pinned to the same versions.
+ *
+ * Plain data with no imports, at the root because every layer reads it: constructs/ and charts/
+ * (images, function packages), infra/ and stacks/ (charts, provider plugin), and testing/ (the
+ * Go engines' releases). Keeping it outside infra/ lets constructs/ stay free of the Pulumi layer.
  */
 export const versions = {
   crossplane: {
