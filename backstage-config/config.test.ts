@@ -5,7 +5,7 @@ import { portalConfigSchema } from './backend/src/launch';
 import { parse } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { APP_CONFIG_LAYERS, stackConfigLayer, STACK_CONFIG_LAYER } from '../infra/backstage';
-import { versions } from '../infra/versions';
+import { versions } from '../versions';
 import { PORTAL_TEST_ENV } from '../testing/portal-env';
 import {
   loadConfigLayers,

@@ -7,7 +7,7 @@
  */
 import { stringify } from 'yaml';
 import type { PlatformCharts } from './platform';
-import { versions } from '../infra/versions';
+import { versions } from '../versions';
 
 /** A kind of claim: one platform API that teams request through the claims repository. */
 export interface ClaimKind {

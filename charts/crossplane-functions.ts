@@ -2,7 +2,7 @@ import { Chart, type ChartProps } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { CrossplaneFunction } from '../constructs/crossplane/function';
 import { FunctionRuntimeConfig } from '../constructs/crossplane/runtime-config';
-import { versions } from '../infra/versions';
+import { versions } from '../versions';
 
 /** The composition functions every platform composition uses, pinned, with their runtime config. */
 export class CrossplaneFunctionsChart extends Chart {

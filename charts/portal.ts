@@ -6,7 +6,7 @@ import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { stringify } from 'yaml';
 import { PlatformCatalog } from '../constructs/catalog/platform-catalog';
-import { versions } from '../infra/versions';
+import { versions } from '../versions';
 import { PlatformTemplates } from '../constructs/templates/platform-templates';
 import type { SoftwareTemplate } from '../constructs/templates/template';
 import type { PlatformCharts } from './platform';

@@ -27,7 +27,7 @@ export interface RunAs {
 
 /**
  * The user each workload we deploy runs as, with where the number comes from. Changing an image
- * (infra/versions.ts) means checking its entry here.
+ * (versions.ts) means checking its entry here.
  */
 export const WORKLOAD_USERS = {
   /**

@@ -2,7 +2,7 @@ import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
 import { restrictedNamespace, addonRelease } from './addon';
-import { versions } from './versions';
+import { versions } from '../versions';
 
 export const CNPG_CHART_REPOSITORY = 'https://cloudnative-pg.github.io/charts';
 

@@ -1,6 +1,6 @@
 /**
  * `npm run import [-- --from DIR]`: brings in everything the code and tests need from upstream,
- * at the versions infra/versions.ts pins (scripts/upstream/sources.ts): the typed cdk8s classes
+ * at the versions versions.ts pins (scripts/upstream/sources.ts): the typed cdk8s classes
  * in constructs/imports/ (`cdk8s import` of the CRDs) and the structural schema snapshots in
  * upstream/ that the tests read. The upstream files come from DIR (files named as in
  * ../shared/schemas) or, without --from, from their release URLs. Nothing outside the repository

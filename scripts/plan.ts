@@ -26,8 +26,9 @@ async function main(): Promise<void> {
   readStackConfig(args.stackFile);
   /* eslint-disable @typescript-eslint/no-require-imports */
   const { ConfigError } = require('../stacks/config') as typeof import('../stacks/config');
-  const { planConfig, renderPlan, runUnderMocks } =
-    require('../stacks/plan') as typeof import('../stacks/plan');
+  const { planConfig, renderPlan } = require('../testing/plan') as typeof import('../testing/plan');
+  const { runUnderMocks } =
+    require('../testing/pulumi-mocks') as typeof import('../testing/pulumi-mocks');
   /* eslint-enable @typescript-eslint/no-require-imports */
   const out =
     typeof args.values.out === 'string'

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { CONFIGURED_GROUP_PATH_MAX_LENGTH } from '../constructs/gitlab-paths';
 import { isDnsLabel, isDnsSubdomain } from '../constructs/names';
 import { GROUP_PATH_PATTERN } from '../constructs/team-namespace/schema';
-import { versions } from '../infra/versions';
+import { versions } from '../versions';
 
 /** The Pulumi project name (Pulumi.yaml), which namespaces every config key (`platform:baseDomain`). */
 export const PROJECT = 'platform';

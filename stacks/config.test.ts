@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { versions } from '../infra/versions';
+import { versions } from '../versions';
 import {
   ADDONS,
   CONFIG_KEYS,
@@ -16,7 +16,7 @@ import {
   PROJECT,
   SECRET_KEYS,
 } from './config';
-import { readStackConfig } from './plan';
+import { readStackConfig } from './stack-file';
 
 const root = path.resolve(__dirname, '..');
 const minimal = {

@@ -4,10 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { gitlabSignIn, readConfigLayer, signInScopes } from '../infra/backstage-config';
 import { kasAddress } from '../infra/gitlab-agent';
-import { versions } from '../infra/versions';
+import { versions } from '../versions';
 import { ADMIN_TOKEN, CANARY, useDevStack } from '../testing/dev-stack';
 import { checkInputs, providerSchema } from '../testing/pulumi-schema';
-import { SECRET_MARKER, UNKNOWN_MARKER, type PlanEntry } from './plan';
+import { SECRET_MARKER, UNKNOWN_MARKER, type PlanEntry } from '../testing/pulumi-mocks';
 
 const stack = useDevStack();
 const inputs = (e: PlanEntry): any => e.inputs;

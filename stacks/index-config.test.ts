@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from './config';
-import { runUnderMocks } from './plan';
+import { runUnderMocks } from '../testing/pulumi-mocks';
 
 // Its own file: Pulumi's runtime is global, one program run per test file.
 describe('the platform stack with a broken configuration', () => {

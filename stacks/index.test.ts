@@ -2,9 +2,9 @@ import { App } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { buildPlatformCharts } from '../charts/platform';
 import { RESTRICTED_NAMESPACE_LABELS } from '../infra/addon';
-import { versions } from '../infra/versions';
+import { versions } from '../versions';
 import { CANARY, useDevStack } from '../testing/dev-stack';
-import { SECRET_MARKER, UNKNOWN_MARKER, type PlanEntry } from './plan';
+import { SECRET_MARKER, UNKNOWN_MARKER, type PlanEntry } from '../testing/pulumi-mocks';
 
 const stack = useDevStack();
 const inputs = (e: PlanEntry): any => e.inputs;

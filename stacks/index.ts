@@ -17,7 +17,7 @@ import { Crossplane } from '../infra/crossplane';
 import { Kro } from '../infra/kro';
 import { restrictedNamespace } from '../infra/addon';
 import { PlatformApis, type ChartObjects, type ManifestObject } from '../infra/platform-apis';
-import { versions } from '../infra/versions';
+import { versions } from '../versions';
 import { loadConfig, loadSecrets, type Addon } from './config';
 
 const config = loadConfig();

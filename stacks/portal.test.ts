@@ -5,11 +5,11 @@ import { describe, expect, it } from 'vitest';
 import { buildPlatformCharts } from '../charts/platform';
 import { parse } from 'yaml';
 import { BACKSTAGE_CONFIG_DIR, readConfigLayer } from '../infra/backstage-config';
-import { versions } from '../infra/versions';
+import { versions } from '../versions';
 import { referencedEnv } from '../testing/backstage-config';
 import { useDevStack } from '../testing/dev-stack';
 import { validateBackstageValues, validateObject } from '../testing/schemas';
-import { SECRET_MARKER, type PlanEntry } from './plan';
+import { SECRET_MARKER, type PlanEntry } from '../testing/pulumi-mocks';
 
 const stack = useDevStack();
 const inputs = (e: PlanEntry): any => e.inputs;

@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { versions } from '../infra/versions';
+import { versions } from '../versions';
 
 export const CONTROL_PLANE_DIR = path.resolve(__dirname, 'control-plane');
 

@@ -5,13 +5,8 @@
  */
 import * as path from 'node:path';
 import { beforeAll } from 'vitest';
-import {
-  planConfig,
-  renderPlan,
-  runUnderMocks,
-  type PlanEntry,
-  type RunResult,
-} from '../stacks/plan';
+import { planConfig, renderPlan } from './plan';
+import { runUnderMocks, type PlanEntry, type RunResult } from './pulumi-mocks';
 
 /** What the mocks give every generated secret; no output may ever show it. */
 export const CANARY = 'Q0FOQVJZLXNlY3JldC12YWx1ZS1uZXZlci1zaG93bg==';

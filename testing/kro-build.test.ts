@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { versions } from '../infra/versions';
+import { versions } from '../versions';
 import {
   BUILD_TIMEOUT_MS,
   CONTROL_PLANE_DIR,
@@ -46,7 +46,7 @@ describe('Kro graph builder', () => {
     await controlPlaneCommand('kro-build');
   }, BUILD_TIMEOUT_MS);
 
-  it('is the Go module of the Kro and Kubernetes releases pinned in infra/versions.ts', () => {
+  it('is the Go module of the Kro and Kubernetes releases pinned in versions.ts', () => {
     const goMod = fs.readFileSync(path.join(CONTROL_PLANE_DIR, 'go.mod'), 'utf8');
     const require = (module: string): string | undefined =>
       new RegExp(`^\\s*${module.replace(/[./]/g, '\\$&')} (v\\S+)`, 'm').exec(goMod)?.[1];

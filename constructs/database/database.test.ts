@@ -13,7 +13,7 @@ import Ajv from 'ajv';
 import { Chart, Testing } from 'cdk8s';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { versions } from '../../infra/versions';
+import { versions } from '../../versions';
 import {
   BUILD_TIMEOUT_MS,
   controlPlaneCommand,

@@ -1,6 +1,6 @@
 import { k8s } from 'cdk8s-plus-29';
 import { Construct } from 'constructs';
-import { versions } from '../../infra/versions';
+import { versions } from '../../versions';
 import {
   ResourceGraphDefinition,
   ResourceGraphDefinitionSpecSchemaScope,
@@ -40,7 +40,7 @@ export interface DatabaseApiProps {
   readonly kind?: string;
   /**
    * PostgreSQL image per supported major version; the keys are what `spec.version` accepts.
-   * @default versions.postgresImages from infra/versions.ts
+   * @default versions.postgresImages from versions.ts
    */
   readonly images?: Readonly<Record<string, string>>;
   /**

@@ -6,7 +6,7 @@
  * checks every input we send against the provider schema (its snapshot in upstream/).
  */
 import * as pulumi from '@pulumi/pulumi';
-import { versions } from '../versions';
+import { versions } from '../../versions';
 
 type In<T> = pulumi.Input<T>;
 

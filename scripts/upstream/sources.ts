@@ -1,11 +1,11 @@
 /**
  * The upstream files this repository generates code and schema snapshots from, each at the
- * version infra/versions.ts pins (the one place for versions). `npm run import` reads them from
+ * version versions.ts pins (the one place for versions). `npm run import` reads them from
  * a folder (`--from DIR`, files named as `fromFile`) or from the release URLs the versions
  * determine: `https://raw.githubusercontent.com/<project>/<tag>/<path>`, the file at the tag of
  * the release in the project's repository.
  */
-import { versions } from '../../infra/versions';
+import { versions } from '../../versions';
 
 export type SnapshotKind = 'crd' | 'json-schema' | 'pulumi-schema';
 

@@ -1,22 +1,37 @@
 /**
- * The offline plan: runs the real Pulumi program under Pulumi's mock runtime and records every
+ * The Pulumi mock runner: runs a Pulumi program under Pulumi's mock runtime and records every
  * resource it registers (type, name, parent, dependencies, protection flags, provider and inputs),
  * with every secret replaced by a fixed marker. Needs no cluster, no Pulumi CLI, no credentials.
+ * The stack tests and the offline plan (`npm run plan`, testing/plan.ts) run the program with it.
+ *
+ * It relies on internals of @pulumi/pulumi that its public API does not cover: the wire-format
+ * signatures of property serialization (sdk/nodejs/runtime/rpc.ts), the mock monitor's
+ * `registerResource(request, callback)` that the SDK calls for every resource, and the getters of
+ * the protobuf request and response. testing/pulumi-mocks.test.ts pins each of them, so that a
+ * Pulumi upgrade that changes one fails there, by name, rather than as a silently empty plan.
  */
 import * as pulumi from '@pulumi/pulumi';
-import { stringify } from 'yaml';
-import { PROJECT, SECRET_KEYS } from './config';
-import { readStackConfig, SECRET_MARKER } from './stack-file';
+import { PROJECT } from '../stacks/config-schema';
+import { SECRET_MARKER } from '../stacks/stack-file';
 
-export { readStackConfig, SECRET_MARKER, StackFileError } from './stack-file';
+export { SECRET_MARKER } from '../stacks/stack-file';
 export const UNKNOWN_MARKER = '[unknown]';
 
-// Wire-format signatures of Pulumi's property serialization (sdk/nodejs/runtime/rpc.ts).
-const SIG = '4dabf18193072939515e22adb298388d';
-const SECRET_SIG = '1b47061264138c4ac30d75fd1eb44270';
-const RESOURCE_SIG = '5cf8f73096256a8f31e491e813e4eb8e';
-const OUTPUT_SIG = 'd0e6a833031e9bbcd3f4e8bde6ca49a4';
-const UNKNOWN = '04da6b54-80e4-46f7-96ec-b56ff0331ba9';
+/** Wire-format signatures of Pulumi's property serialization (sdk/nodejs/runtime/rpc.ts). */
+export const PULUMI_WIRE = {
+  /** The key of a special value's signature (`specialSigKey`). */
+  sig: '4dabf18193072939515e22adb298388d',
+  secret: '1b47061264138c4ac30d75fd1eb44270',
+  resource: '5cf8f73096256a8f31e491e813e4eb8e',
+  output: 'd0e6a833031e9bbcd3f4e8bde6ca49a4',
+  /** An unknown value (`unknownValue`). */
+  unknown: '04da6b54-80e4-46f7-96ec-b56ff0331ba9',
+} as const;
+const SIG = PULUMI_WIRE.sig;
+const SECRET_SIG = PULUMI_WIRE.secret;
+const RESOURCE_SIG = PULUMI_WIRE.resource;
+const OUTPUT_SIG = PULUMI_WIRE.output;
+const UNKNOWN = PULUMI_WIRE.unknown;
 
 export interface PlanEntry {
   readonly type: string;
@@ -249,42 +264,4 @@ async function resolve(value: unknown, insideOutput = false): Promise<unknown> {
     return Object.fromEntries(entries.filter(([, v]) => v !== undefined));
   }
   return value;
-}
-
-/**
- * The config the offline plan runs with: the stack file's values, and every secret setting that
- * is not in it (secrets are set with `pulumi config set --secret`, not committed) as the secret
- * marker, since the plan never needs, and never shows, their values.
- */
-export function planConfig(file: string): Record<string, string> {
-  const config = readStackConfig(file);
-  for (const key of SECRET_KEYS) {
-    config[`${PROJECT}:${key}`] ??= SECRET_MARKER;
-  }
-  return config;
-}
-
-/** The reviewable rendering of a plan: a YAML document, deterministic for the same program. */
-export function renderPlan(stack: string, result: RunResult): string {
-  const counts: Record<string, number> = {};
-  for (const e of result.entries) {
-    counts[e.type] = (counts[e.type] ?? 0) + 1;
-  }
-  return [
-    `# Offline plan of stack "${stack}": every resource \`pulumi up\` would register, from the`,
-    '# real program under Pulumi mocks (npm run plan). Secrets are shown as "[secret]".',
-    stringify(
-      {
-        stack,
-        summary: Object.fromEntries(
-          Object.keys(counts)
-            .sort()
-            .map((t) => [t, counts[t]]),
-        ),
-        outputs: result.exports,
-        resources: result.entries,
-      },
-      { lineWidth: 0, sortMapEntries: false },
-    ),
-  ].join('\n');
 }

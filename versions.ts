@@ -3,6 +3,10 @@
  * place. Upgrading a component starts here (see "Upgrading versions" in the README); the tests
  * validate the synthesized manifests against snapshots of the upstream schemas of these versions
  * (upstream/, made by `npm run import` from the releases' files: scripts/upstream/sources.ts).
+ *
+ * Plain data with no imports, at the root because every layer reads it: constructs/ and charts/
+ * (images, function packages), infra/ and stacks/ (charts, provider plugin), and testing/ (the
+ * Go engines' releases). Keeping it outside infra/ lets constructs/ stay free of the Pulumi layer.
  */
 export const versions = {
   crossplane: {
