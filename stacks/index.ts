@@ -4,9 +4,9 @@
  */
 import * as k8s from '@pulumi/kubernetes';
 import { App } from 'cdk8s';
-import { claimsRepositoryFiles } from '../charts/claims-repository';
+import { claimsRepositoryFiles } from '../generators/claims-repository/claims-repository';
 import { buildPlatformCharts } from '../charts/platform';
-import { PortalChart, templateScopes } from '../charts/portal';
+import { PortalChart, templateScopes } from '../generators/portal/portal';
 import type { ApplicationScope } from '../infra/gitlab/resources';
 import { Backstage, orgEntityName } from '../infra/backstage';
 import { signInScopes } from '../infra/backstage-config';

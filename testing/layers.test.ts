@@ -60,6 +60,9 @@ describe('the layers (imports run one way)', () => {
       ['charts/', 'infra/'],
       ['charts/', 'stacks/'],
       ['infra/', 'stacks/'],
+      ['generators/', 'charts/'],
+      ['generators/', 'infra/'],
+      ['generators/', 'stacks/'],
     ];
     for (const [from, to] of forbidden) {
       expect(rules[from].mayImport, `${from} -> ${to}`).not.toContain(to);
@@ -70,7 +73,7 @@ describe('the layers (imports run one way)', () => {
       expect(rule.mayImport, unit).not.toContain('scripts/');
     }
     // The cdk8s side builds without the Pulumi SDK.
-    for (const unit of ['constructs/', 'charts/', 'versions.ts']) {
+    for (const unit of ['constructs/', 'generators/', 'charts/', 'versions.ts']) {
       expect(rules[unit].forbiddenPackages, unit).toEqual([PULUMI]);
     }
   });

@@ -1,6 +1,10 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
-import { agentConfig, CLAIMS_AGENT, GROUP_JOB_VARIABLES } from '../../charts/claims-repository';
+import {
+  agentConfig,
+  CLAIMS_AGENT,
+  GROUP_JOB_VARIABLES,
+} from '../../generators/claims-repository/claims-repository';
 import {
   Application,
   ClusterAgent,
@@ -46,7 +50,7 @@ export interface GitlabPlatformArgs {
   readonly signInScopes: readonly ApplicationScope[];
   /** Path of the claims repository in the platform group. */
   readonly claimsProject: string;
-  /** The claims repository's generated files (charts/claims-repository.ts), by path. */
+  /** The claims repository's generated files (generators/claims-repository/), by path. */
   readonly claimsFiles: Readonly<Record<string, string>>;
   /** Namespace of the portal, where the OAuth client Secret goes. */
   readonly portalNamespace: pulumi.Input<string>;

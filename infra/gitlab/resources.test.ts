@@ -1,6 +1,11 @@
 import * as pulumi from '@pulumi/pulumi';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runUnderMocks, SECRET_MARKER, UNKNOWN_MARKER, type RunResult } from '../../testing/pulumi-mocks';
+import {
+  runUnderMocks,
+  SECRET_MARKER,
+  UNKNOWN_MARKER,
+  type RunResult,
+} from '../../testing/pulumi-mocks';
 import { checkInputs, documentedValues, providerSchema } from '../../testing/pulumi-schema';
 import { versions } from '../../versions';
 import { Application, GitlabProvider, Group, GroupAccessToken, GroupMembership } from './resources';
