@@ -8,8 +8,9 @@ import { claimsRepositoryFiles } from '../generators/claims-repository/claims-re
 import { buildPlatformCharts } from '../charts/platform';
 import { PortalChart, templateScopes } from '../generators/portal/portal';
 import type { ApplicationScope } from '../infra/gitlab/resources';
-import { Backstage, orgEntityName } from '../infra/backstage';
-import { signInScopes } from '../infra/backstage-config';
+import { Backstage } from '../infra/backstage';
+import { readConfigLayerFiles, signInScopes } from '../infra/backstage-config';
+import { orgEntityName } from '../infra/backstage-spec';
 import { GitlabPlatform } from '../infra/gitlab/gitlab';
 import { GitlabAgent } from '../infra/gitlab-agent';
 import { CloudNativePg, PORTAL_DATABASE, PortalDatabase } from '../infra/cloudnative-pg';
@@ -175,6 +176,7 @@ const backstage =
         host: config.backstageHost,
         ingressClassName: config.ingressClassName,
         tlsSecretName: config.tlsSecretName,
+        configLayers: readConfigLayerFiles(),
         ...(config.tlsClusterIssuer !== undefined
           ? { tlsClusterIssuer: config.tlsClusterIssuer }
           : {}),

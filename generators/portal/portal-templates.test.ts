@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { orgEntityName } from '../../infra/backstage';
+import { orgEntityName } from '../../infra/backstage-spec';
 import { parseConfig } from '../../stacks/config';
 import { validateEntity } from '../../testing/catalog';
 import { checkGitlabCi } from '../../testing/gitlab-ci';
