@@ -1,14 +1,12 @@
 /**
- * What the portal's component declares besides its Helm values (backstage-values.ts), computed
- * from typed arguments: the config layers and their ConfigMaps, the `portal-env` settings, the
- * external-access Secret, the TechDocs volume, the Kubernetes plugin's read-only RBAC and the
- * NetworkPolicy. Pure (the Pulumi SDK only as types): Backstage (backstage.ts) declares one
+ * What the portal's component declares besides its Helm values (backstage-values.ts) and its
+ * access rules (backstage-policy.ts), computed from typed arguments: the config layers and their
+ * ConfigMaps, the `portal-env` settings, the external-access Secret, the TechDocs volume. Pure (the Pulumi SDK only as types): Backstage (backstage.ts) declares one
  * resource per value here; the unit tests read the values without running a program.
  */
 import type * as k8s from '@pulumi/kubernetes';
 import type * as pulumi from '@pulumi/pulumi';
 import { stringify } from 'yaml';
-import { rulesForResources, type GroupResource } from '../constructs/rbac';
 
 type In<T> = pulumi.Input<T>;
 
@@ -211,108 +209,4 @@ export function techdocsVolumeClaim(
         },
       }
     : undefined;
-}
-
-/** The kinds the Kubernetes plugin reads by default, as `group/resource` (core group: ''). */
-export const KUBERNETES_PLUGIN_CORE_RESOURCES: readonly GroupResource[] = [
-  { group: '', resource: 'pods' },
-  { group: '', resource: 'services' },
-  { group: '', resource: 'configmaps' },
-  { group: '', resource: 'limitranges' },
-  { group: '', resource: 'resourcequotas' },
-  { group: 'apps', resource: 'deployments' },
-  { group: 'apps', resource: 'replicasets' },
-  { group: 'apps', resource: 'statefulsets' },
-  { group: 'apps', resource: 'daemonsets' },
-  { group: 'autoscaling', resource: 'horizontalpodautoscalers' },
-  { group: 'batch', resource: 'jobs' },
-  { group: 'batch', resource: 'cronjobs' },
-  { group: 'networking.k8s.io', resource: 'ingresses' },
-];
-
-export const KUBERNETES_READER = 'platform:backstage:kubernetes-reader';
-
-/** Read-only access to the kinds the Kubernetes plugin shows: its defaults and `customResources`. */
-export function kubernetesReaderRole(
-  customResources: readonly GroupResource[],
-): k8s.rbac.v1.ClusterRoleArgs {
-  return {
-    metadata: { name: KUBERNETES_READER, labels: { ...PORTAL_LABELS } },
-    rules: rulesForResources(
-      [...KUBERNETES_PLUGIN_CORE_RESOURCES, ...customResources],
-      ['get', 'list', 'watch'],
-    ),
-  };
-}
-
-/** The role above, for the portal's ServiceAccount. */
-export function kubernetesReaderBinding(
-  roleName: In<string>,
-  namespace: In<string>,
-): k8s.rbac.v1.ClusterRoleBindingArgs {
-  return {
-    metadata: { name: KUBERNETES_READER, labels: { ...PORTAL_LABELS } },
-    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: roleName },
-    subjects: [{ kind: 'ServiceAccount', name: SERVICE_ACCOUNT, namespace }],
-  };
-}
-
-/**
- * Traffic of the portal's pods: in, only from the ingress controller to the backend's port; out,
- * DNS, the portal's database, and HTTPS anywhere (GitLab, the Kubernetes API, object storage).
- * The chart's own policy covers ingress only.
- */
-export function portalNetworkPolicy(o: {
-  namespace: In<string>;
-  /** The CloudNativePG cluster of the portal's database (its pods' `cnpg.io/cluster` label). */
-  databaseCluster: string;
-  ingressNamespace: string;
-}): k8s.networking.v1.NetworkPolicyArgs {
-  return {
-    metadata: { name: 'backstage', namespace: o.namespace, labels: { ...PORTAL_LABELS } },
-    spec: {
-      podSelector: {
-        matchLabels: {
-          'app.kubernetes.io/name': 'backstage',
-          'app.kubernetes.io/component': 'backstage',
-        },
-      },
-      policyTypes: ['Ingress', 'Egress'],
-      ingress: [
-        {
-          from: [
-            {
-              namespaceSelector: {
-                matchLabels: { 'kubernetes.io/metadata.name': o.ingressNamespace },
-              },
-            },
-          ],
-          ports: [{ protocol: 'TCP', port: BACKEND_PORT }],
-        },
-      ],
-      egress: [
-        {
-          to: [
-            {
-              namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
-            },
-          ],
-          ports: [
-            { protocol: 'UDP', port: 53 },
-            { protocol: 'TCP', port: 53 },
-          ],
-        },
-        {
-          to: [{ podSelector: { matchLabels: { 'cnpg.io/cluster': o.databaseCluster } } }],
-          ports: [{ protocol: 'TCP', port: 5432 }],
-        },
-        {
-          ports: [
-            { protocol: 'TCP', port: 443 },
-            { protocol: 'TCP', port: 6443 },
-          ],
-        },
-      ],
-    },
-  };
 }

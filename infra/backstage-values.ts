@@ -18,7 +18,7 @@ import {
   TECHDOCS_LOCAL_DIR,
   type TechdocsStorage,
 } from './backstage-spec';
-import { OAUTH_SECRET, READ_TOKEN_SECRET, SCAFFOLDER_TOKEN_SECRET } from './gitlab/gitlab-spec';
+import { OAUTH_SECRET, READ_TOKEN_SECRET, SCAFFOLDER_TOKEN_SECRET } from './gitlab/portal-access';
 
 type In<T> = pulumi.Input<T>;
 

@@ -9,15 +9,17 @@ import {
   configLayerFiles,
   configMapName,
   externalAccessSecret,
-  kubernetesReaderBinding,
-  kubernetesReaderRole,
   portalEnvConfigMap,
-  portalNetworkPolicy,
   techdocsVolumeClaim,
   type ConfigLayerFile,
   type PortalGitlab,
   type TechdocsStorage,
 } from './backstage-spec';
+import {
+  kubernetesReaderBinding,
+  kubernetesReaderRole,
+  portalNetworkPolicy,
+} from './backstage-policy';
 import { backstageValues } from './backstage-values';
 
 export interface BackstageArgs {
@@ -77,8 +79,9 @@ export interface BackstageArgs {
  * The portal: the Backstage Helm chart with the app-config layers mounted from ConfigMaps, every
  * credential as an environment variable from a Secret, a dedicated ServiceAccount with a
  * read-only ClusterRole for the Kubernetes plugin, TLS ingress, and a NetworkPolicy that admits
- * only the ingress controller. What each resource holds is computed in backstage-spec.ts and
- * backstage-values.ts; this declares them and wires their names together.
+ * only the ingress controller. What each resource holds is computed by pure functions
+ * (backstage-spec.ts, backstage-policy.ts, backstage-values.ts); this declares the resources and
+ * wires their names together.
  */
 export class Backstage extends pulumi.ComponentResource {
   public readonly url: pulumi.Output<string>;
@@ -160,7 +163,7 @@ export class Backstage extends pulumi.ComponentResource {
       portalNetworkPolicy({
         namespace: args.namespace,
         databaseCluster: args.database.cluster,
-        ingressNamespace: args.ingressNamespace ?? 'ingress-nginx',
+        ...(args.ingressNamespace !== undefined ? { ingressNamespace: args.ingressNamespace } : {}),
       }),
       childOpts,
     );

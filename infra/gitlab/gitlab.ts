@@ -7,6 +7,9 @@ import {
   claimsRepositoryFiles,
   claimsVariables,
   groupTree,
+  type GitlabSettings,
+} from './gitlab-spec';
+import {
   OAUTH_SECRET,
   oauthApplication,
   portalSecret,
@@ -14,8 +17,7 @@ import {
   redirectUrl,
   SCAFFOLDER_TOKEN_SECRET,
   TOKENS,
-  type GitlabSettings,
-} from './gitlab-spec';
+} from './portal-access';
 import {
   Application,
   ClusterAgent,
@@ -45,8 +47,8 @@ export interface GitlabPlatformArgs extends GitlabSettings {
  * claims project with its files, agent, tokens and CI/CD variables, and the OAuth application
  * the portal signs in with; the portal's credentials go to the cluster as Secrets. Groups, the
  * project and the application are protected: deleting them would lose projects and sign-in.
- * What each resource is given is computed in gitlab-spec.ts; this declares them and wires their
- * ids and tokens together.
+ * What each resource is given is computed by pure functions (gitlab-spec.ts, portal-access.ts);
+ * this declares the resources and wires their ids and tokens together.
  */
 export class GitlabPlatform extends pulumi.ComponentResource {
   public readonly redirectUrl: pulumi.Output<string>;
