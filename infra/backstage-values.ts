@@ -40,7 +40,10 @@ export interface BackstageValuesArgs {
   readonly host: string;
   readonly ingressClassName: string;
   readonly tlsSecretName: string;
-  /** cert-manager ClusterIssuer for the certificate; none when the TLS Secret is provided. */
+  /**
+   * cert-manager ClusterIssuer for the certificate.
+   * @default the TLS Secret is provided by other means
+   */
   readonly tlsClusterIssuer?: string;
   readonly techdocs: TechdocsStorage;
   /** The basic-auth Secret of the database's owner role. */

@@ -13,31 +13,27 @@ import {
   techdocsVolumeClaim,
   type ConfigLayerFile,
   type PortalGitlab,
-  type TechdocsStorage,
 } from './backstage-spec';
 import {
   kubernetesReaderBinding,
   kubernetesReaderRole,
   portalNetworkPolicy,
 } from './backstage-policy';
-import { backstageValues } from './backstage-values';
+import { backstageValues, type BackstageValuesArgs } from './backstage-values';
 
-export interface BackstageArgs {
+export interface BackstageArgs extends Pick<
+  BackstageValuesArgs,
+  | 'imageRepository'
+  | 'imageTag'
+  | 'host'
+  | 'ingressClassName'
+  | 'tlsSecretName'
+  | 'tlsClusterIssuer'
+  | 'techdocs'
+> {
   readonly provider: k8s.Provider;
   readonly namespace: pulumi.Input<string>;
   readonly chartVersion: string;
-  /** Image repository with registry, without tag (`ghcr.io/acme/platform-portal`). */
-  readonly imageRepository: string;
-  readonly imageTag: string;
-  /** Public host name of the portal. */
-  readonly host: string;
-  readonly ingressClassName: string;
-  readonly tlsSecretName: string;
-  /**
-   * cert-manager ClusterIssuer for the certificate.
-   * @default the TLS Secret is provided by other means
-   */
-  readonly tlsClusterIssuer?: string;
   /**
    * The config layers of backstage-config/ (APP_CONFIG_LAYERS, read by the stack), in the order
    * the backend reads them; the stack's own layer comes last.
@@ -68,7 +64,6 @@ export interface BackstageArgs {
     /** Changes on rotation; as a pod annotation it restarts the portal with the new tokens. */
     readonly tokensCreatedAt: pulumi.Input<string>;
   };
-  readonly techdocs: TechdocsStorage;
   /** Group entity refs with full access (the platform team). */
   readonly adminGroups: readonly string[];
   /** What must exist first (the database). */

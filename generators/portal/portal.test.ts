@@ -170,55 +170,6 @@ describe('the forms, derived from the APIs', () => {
     ]);
   });
 
-  it('ask for the GitLab scopes the OAuth application grants', () => {
-    expect(templateScopes(portal)).toEqual(['api']);
-  });
-});
-
-describe('the forms, derived from the APIs', () => {
-  const properties = (t: SoftwareTemplate): Record<string, any> =>
-    Object.assign({}, ...t.entity.toJson().spec.parameters.map((p: any) => p.properties));
-
-  it('carry the API constraints of every field they take from it', () => {
-    const ns = charts.teamNamespace.api.specSchema.properties!;
-    const db = charts.database.api.specSchema.properties!;
-    const tn = properties(template('team-namespace'));
-    expect(tn.size).toMatchObject({ enum: ns.size.enum, default: ns.size.default });
-    expect(tn.viewers).toMatchObject({ maxItems: ns.viewers.maxItems, uniqueItems: true });
-    expect(tn.viewers.items.pattern).toBe(ns.viewers.items!.pattern);
-    const pg = properties(template('postgres-database'));
-    expect(pg.version).toMatchObject({ enum: db.version.enum, default: db.version.default });
-    expect(pg.storage).toMatchObject({ pattern: db.storage.pattern, default: db.storage.default });
-    expect(pg.name).toMatchObject({
-      pattern: charts.database.api.namePattern,
-      maxLength: charts.database.api.maxNameLength,
-    });
-  });
-
-  it('change when the API changes', () => {
-    const app = Testing.app();
-    const functions = new CrossplaneFunctionsChart(app, 'functions');
-    const other = new PortalChart(Testing.app(), 'portal', {
-      teamNamespace: new TeamNamespaceChart(app, 'ns', {
-        functions,
-        api: { sizes: { tiny: DEFAULT_NAMESPACE_SIZES.small }, defaultSize: 'tiny' },
-      }),
-      database: new DatabaseChart(app, 'db', {
-        api: { images: { '16': 'docker.io/library/postgres:16.11' }, defaultVersion: '16' },
-      }),
-    });
-    const tn = properties(other.templates.teamNamespace);
-    const pg = properties(other.templates.database);
-    expect(tn.size).toMatchObject({ enum: ['tiny'], default: 'tiny' });
-    expect(pg.version).toMatchObject({ enum: ['16'], default: '16' });
-    expect(properties(template('postgres-database')).version.enum).toEqual([
-      '15',
-      '16',
-      '17',
-      '18',
-    ]);
-  });
-
   it('give customer groups the path budget of the longest customers group any stack may have', () => {
     const name = properties(template('customer-group')).name;
     // spec.owner = <customers group>/<name>, at most 63 characters (the XRD's cap).
