@@ -85,7 +85,7 @@ export const versions = {
      */
     chart: '2.12.2',
   },
-  /** The claims repository's CI pipeline (charts/claims-repository.ts). */
+  /** The claims repository's CI pipeline (generators/claims-repository/). */
   claimsPipeline: {
     /** kubectl with a shell, for the jobs that reach the cluster through the GitLab agent. */
     kubectlImage: 'docker.io/alpine/k8s:1.34.2',

@@ -4,7 +4,7 @@ import type { ConfigSchema } from '@backstage/config-loader';
 import { portalConfigSchema } from './backend/src/launch';
 import { parse } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { APP_CONFIG_LAYERS, stackConfigLayer, STACK_CONFIG_LAYER } from '../infra/backstage';
+import { APP_CONFIG_LAYERS, stackConfigLayer, STACK_CONFIG_LAYER } from '../infra/backstage-spec';
 import { versions } from '../versions';
 import { PORTAL_TEST_ENV } from '../testing/portal-env';
 import {

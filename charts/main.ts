@@ -1,15 +1,16 @@
 /**
  * The cdk8s app behind `npm run synth` / `npx cdk8s synth` (see cdk8s.yaml): every platform API
- * as one file per chart in dist/platform/, the claims repository's generated files in
- * dist/claims-repository/, and the portal's templates and catalog in dist/templates/ and
- * dist/catalog/. infra/ builds the same charts and files in-process.
+ * as one file per chart in dist/platform/, and the files of generators/ that are not Kubernetes
+ * objects: the claims repository's in dist/claims-repository/, the portal's templates and catalog
+ * in dist/templates/ and dist/catalog/. The Pulumi program (stacks/index.ts) builds the same
+ * charts and files in-process.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { App } from 'cdk8s';
-import { claimsRepositoryFiles } from './claims-repository';
+import { claimsRepositoryFiles } from '../generators/claims-repository/claims-repository';
 import { buildPlatformCharts } from './platform';
-import { PortalChart, portalFiles, PORTAL_DIRS } from './portal';
+import { PortalChart, portalFiles, PORTAL_DIRS } from '../generators/portal/portal';
 
 // The cdk8s CLI passes dist/platform (cdk8s.yaml) as CDK8S_OUTDIR; run directly, the same.
 const app = new App({ outdir: process.env.CDK8S_OUTDIR ?? path.join('dist', 'platform') });

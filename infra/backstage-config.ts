@@ -6,9 +6,21 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
+import { APP_CONFIG_LAYERS, type ConfigLayerFile } from './backstage-spec';
 import type { ApplicationScope } from './gitlab/resources';
 
 export const BACKSTAGE_CONFIG_DIR = path.resolve(__dirname, '..', 'backstage-config');
+
+/**
+ * The config layers of backstage-config/ as files, in the order the backend reads them, for the
+ * portal's ConfigMaps (the stack reads them; the component is given them).
+ */
+export function readConfigLayerFiles(): ConfigLayerFile[] {
+  return APP_CONFIG_LAYERS.map((file) => ({
+    file,
+    content: fs.readFileSync(path.join(BACKSTAGE_CONFIG_DIR, file), 'utf8'),
+  }));
+}
 
 /** A config layer as parsed YAML. */
 export function readConfigLayer(file: string): Record<string, unknown> {

@@ -162,6 +162,10 @@ export class GitlabAgent extends pulumi.ComponentResource {
     );
     this.namespace = namespace.metadata.name;
     this.chartVersion = this.release.version;
-    this.registerOutputs({ namespace: this.namespace, ciJobGroup: this.ciJobGroup });
+    this.registerOutputs({
+      namespace: this.namespace,
+      chartVersion: this.chartVersion,
+      ciJobGroup: this.ciJobGroup,
+    });
   }
 }

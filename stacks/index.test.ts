@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { buildPlatformCharts } from '../charts/platform';
 import { RESTRICTED_NAMESPACE_LABELS } from '../infra/addon';
 import { versions } from '../versions';
+import { kasAddress } from '../infra/gitlab-agent';
 import { CANARY, useDevStack } from '../testing/dev-stack';
+import { validateObject } from '../testing/schemas';
 import { SECRET_MARKER, UNKNOWN_MARKER, type PlanEntry } from '../testing/pulumi-mocks';
 
 const stack = useDevStack();
@@ -150,6 +152,134 @@ describe('the platform stack under mocks', () => {
     expect(new Set(children.map((e) => e.parent))).toEqual(
       new Set(components.map((c) => `${c.type}::${c.name}`)),
     );
+  });
+
+  it('runs the portal database on CloudNativePG, protected, with a generated password', () => {
+    const cluster = one('kubernetes:postgresql.cnpg.io/v1:Cluster', 'portal-database-cluster');
+    expect(cluster).toMatchObject({ protect: true, retainOnDelete: true });
+    expect(cluster.dependsOn).toContain('kubernetes:helm.sh/v3:Release::cloudnative-pg-chart');
+    expect(validateObject(inputs(cluster))).toEqual([]);
+    expect(inputs(cluster).spec).toMatchObject({
+      instances: 1,
+      imageName: versions.cloudnativePg.postgresImage,
+      enableSuperuserAccess: false,
+      storage: { size: '5Gi' },
+      bootstrap: {
+        initdb: {
+          database: 'backstage',
+          owner: 'backstage',
+          secret: { name: 'portal-db-credentials' },
+        },
+      },
+    });
+    expect(inputs(cluster).spec.backup).toBeUndefined();
+    const secret = one('kubernetes:core/v1:Secret', 'portal-database-credentials');
+    expect(secret).toMatchObject({ protect: true, retainOnDelete: true });
+    expect(inputs(secret)).toMatchObject({
+      type: 'kubernetes.io/basic-auth',
+      stringData: SECRET_MARKER,
+    });
+    const password = one('random:index/randomPassword:RandomPassword', 'portal-database-password');
+    expect(password.protect).toBe(true);
+    expect(inputs(password)).toMatchObject({ length: 40, special: false });
+    const operator = inputs(one('kubernetes:helm.sh/v3:Release', 'cloudnative-pg-chart'));
+    expect(operator).toMatchObject({
+      chart: 'cloudnative-pg',
+      version: versions.cloudnativePg.chart,
+      namespace: 'cnpg-system',
+    });
+  });
+
+  describe('the claims delivery path (GitLab agent for Kubernetes)', () => {
+    const release = (): any => inputs(one('kubernetes:helm.sh/v3:Release', 'gitlab-agent-chart'));
+
+    it('installs the agent chart, pinned, connected to the instance with its token from a Secret', () => {
+      expect(release()).toMatchObject({
+        chart: 'gitlab-agent',
+        repositoryOpts: { repo: 'https://charts.gitlab.io' },
+        version: versions.gitlabAgent.chart,
+        namespace: 'gitlab-agent',
+      });
+      expect(release().values.config).toEqual({
+        kasAddress: 'wss://gitlab.example.com/-/kubernetes-agent/',
+        secretName: 'gitlab-agent-token',
+      });
+      expect(kasAddress('https://gitlab.com')).toBe('wss://kas.gitlab.com');
+      const token = one('kubernetes:core/v1:Secret', 'gitlab-agent-token');
+      // The mocks give the agent token the canary value (testing/dev-stack.ts): it may reach the
+      // Secret, and so the plan, only as a secret.
+      expect(inputs(token).stringData).toBe(SECRET_MARKER);
+      expect(stack.plan).not.toContain(CANARY);
+    });
+
+    it('gives the agent no cluster-admin: it may only impersonate', () => {
+      expect(release().values.rbac).toEqual({ create: false });
+      const role = inputs(
+        one('kubernetes:rbac.authorization.k8s.io/v1:ClusterRole', 'gitlab-agent-impersonator'),
+      );
+      expect(role.rules.flatMap((r: any) => r.verbs)).toEqual(['impersonate', 'impersonate']);
+      const binding = inputs(
+        one(
+          'kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding',
+          'gitlab-agent-impersonator',
+        ),
+      );
+      expect(binding.subjects).toEqual([
+        {
+          kind: 'ServiceAccount',
+          name: release().values.serviceAccount.name,
+          namespace: 'gitlab-agent',
+        },
+      ]);
+    });
+
+    it('lets the claims pipeline create and update claim kinds, and nothing else', () => {
+      const role = inputs(
+        one('kubernetes:rbac.authorization.k8s.io/v1:ClusterRole', 'gitlab-agent-claims-applier'),
+      );
+      expect(role.rules).toEqual([
+        {
+          apiGroups: ['platform.example.org'],
+          resources: ['postgresdatabases', 'teamnamespaces'],
+          verbs: ['get', 'create', 'patch'],
+        },
+      ]);
+      const binding = inputs(
+        one(
+          'kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding',
+          'gitlab-agent-claims-applier',
+        ),
+      );
+      // The group the agent gives the claims project's CI jobs (`access_as: ci_job`).
+      expect(binding.subjects).toEqual([
+        {
+          apiGroup: 'rbac.authorization.k8s.io',
+          kind: 'Group',
+          name: expect.stringMatching(/^gitlab:project:[0-9]+$/),
+        },
+      ]);
+    });
+
+    it('runs the agent under the restricted profile with requests and limits', () => {
+      const values = release().values;
+      // agentk as distroless `nonroot`, by number: the kubelet verifies runAsNonRoot only then.
+      expect(values.securityContext).toEqual({
+        allowPrivilegeEscalation: false,
+        capabilities: { drop: ['ALL'] },
+        readOnlyRootFilesystem: true,
+        runAsNonRoot: true,
+        runAsUser: 65532,
+        runAsGroup: 65532,
+        seccompProfile: { type: 'RuntimeDefault' },
+      });
+      expect(values.podSecurityContext).toEqual({
+        runAsNonRoot: true,
+        runAsUser: 65532,
+        runAsGroup: 65532,
+        seccompProfile: { type: 'RuntimeDefault' },
+      });
+      expect(Object.keys(values.resources).sort()).toEqual(['limits', 'requests']);
+    });
   });
 });
 

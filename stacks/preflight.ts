@@ -3,7 +3,7 @@
  * The checks are pure functions of the stack config and the GitLab API's answers, so they are
  * tested against recorded API responses; `scripts/preflight.ts` runs them against the real API.
  */
-import { oauthApplicationName, redirectUrl } from '../infra/gitlab/gitlab';
+import { oauthApplicationName, redirectUrl } from '../infra/gitlab/portal-access';
 import type { PlatformConfig } from './config';
 
 export interface ApiResponse {

@@ -1,5 +1,5 @@
 /**
- * Runs one of the claims pipeline's shell checks (charts/claims-repository.ts) for real, with
+ * Runs one of the claims pipeline's shell checks (generators/claims-repository/) for real, with
  * `sh` (and `jq`, as the pipeline image has them), in a temporary checkout holding `files`.
  */
 import { spawnSync } from 'node:child_process';

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -60,6 +61,9 @@ describe('the layers (imports run one way)', () => {
       ['charts/', 'infra/'],
       ['charts/', 'stacks/'],
       ['infra/', 'stacks/'],
+      ['generators/', 'charts/'],
+      ['generators/', 'infra/'],
+      ['generators/', 'stacks/'],
     ];
     for (const [from, to] of forbidden) {
       expect(rules[from].mayImport, `${from} -> ${to}`).not.toContain(to);
@@ -70,7 +74,7 @@ describe('the layers (imports run one way)', () => {
       expect(rule.mayImport, unit).not.toContain('scripts/');
     }
     // The cdk8s side builds without the Pulumi SDK.
-    for (const unit of ['constructs/', 'charts/', 'versions.ts']) {
+    for (const unit of ['constructs/', 'generators/', 'charts/', 'versions.ts']) {
       expect(rules[unit].forbiddenPackages, unit).toEqual([PULUMI]);
     }
   });
@@ -104,4 +108,37 @@ describe('the layers (imports run one way)', () => {
       'charts/g.ts imports @pulumi/pulumi: charts/ may not depend on @pulumi/pulumi',
     ]);
   });
+
+  it('computes what the components declare without loading the Pulumi SDK', () => {
+    /** The @pulumi packages a fresh process has loaded after requiring `modules`. */
+    const pulumiLoadedBy = (modules: readonly string[]): string[] => {
+      const run = spawnSync(
+        process.execPath,
+        [
+          '--require',
+          require.resolve('tsx/cjs'),
+          '-e',
+          `${modules.map((m) => `require(${JSON.stringify(`./${m}`)});`).join('')}
+          const loaded = Object.keys(require.cache).filter((k) => k.includes('/node_modules/@pulumi/'));
+          console.log(JSON.stringify([...new Set(loaded.map((k) => k.split('/node_modules/').pop().split('/').slice(0, 2).join('/')))].sort()));`,
+        ],
+        // One node process loading a few modules: seconds at most, even on a loaded machine.
+        { cwd: ROOT, timeout: 60_000 },
+      );
+      expect(run.status, run.stderr.toString()).toBe(0);
+      return JSON.parse(run.stdout.toString()) as string[];
+    };
+    expect(
+      pulumiLoadedBy([
+        'infra/backstage-spec',
+        'infra/backstage-values',
+        'infra/backstage-policy',
+        'infra/gitlab/gitlab-spec',
+        'infra/gitlab/portal-access',
+        'stacks/component-args',
+      ]),
+    ).toEqual([]);
+    // The check is live: a component module loads the SDK.
+    expect(pulumiLoadedBy(['infra/backstage'])).toContain('@pulumi/pulumi');
+  }, 120_000);
 });

@@ -2,7 +2,7 @@
  * The portal's config layers as the cluster reads them, for tests that run Backstage code on them.
  */
 import type { AppConfig } from '@backstage/config';
-import { APP_CONFIG_LAYERS, stackConfigLayer, STACK_CONFIG_LAYER } from '../infra/backstage';
+import { APP_CONFIG_LAYERS, stackConfigLayer, STACK_CONFIG_LAYER } from '../infra/backstage-spec';
 import { readConfigLayer } from '../infra/backstage-config';
 import { substitute } from './backstage-config';
 import { PORTAL_TEST_ENV } from './portal-env';

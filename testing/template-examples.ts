@@ -6,7 +6,7 @@
  * catalog and the stack's default environment (testing/template-run.ts, the portal e2e).
  */
 import type { Entity } from '@backstage/catalog-model';
-import { orgEntityName } from '../infra/backstage';
+import { orgEntityName } from '../infra/backstage-spec';
 import { runTemplate, type TemplateRun } from './template-run';
 import { DEV_STACK, orgGroup, type TemplateStack } from './template-stack';
 

@@ -8,7 +8,11 @@
 import { Testing } from 'cdk8s';
 import { parse } from 'yaml';
 import { buildPlatformCharts, type PlatformCharts } from '../charts/platform';
-import { claimKinds, groupCheckScript, layoutCheckScript } from '../charts/claims-repository';
+import {
+  claimKinds,
+  groupCheckScript,
+  layoutCheckScript,
+} from '../generators/claims-repository/claims-repository';
 import { isDns1035Label, isDnsLabel } from '../constructs/names';
 import { validateEntity } from './catalog';
 import { evalCel } from './cel';

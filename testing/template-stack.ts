@@ -1,14 +1,14 @@
 /**
  * The stacks templates run for, as the portal gives them to the templates: the scaffolder's
  * default environment read from the production config layer with a stack's `${GITLAB_*}` values
- * (infra/backstage.ts `gitlabEnv`, the portal-env ConfigMap in the cluster), the integrations,
+ * (infra/backstage-spec.ts `gitlabEnv`, the portal-env ConfigMap in the cluster), the integrations,
  * and the catalog's Groups as the GitLab org provider makes them. Stacks at the boundaries of
  * the configuration schema are listed here for the template tests.
  */
 import type { Entity } from '@backstage/catalog-model';
 import { ConfigReader } from '@backstage/config';
 import { ScmIntegrations } from '@backstage/integration';
-import { gitlabEnv, orgEntityName } from '../infra/backstage';
+import { gitlabEnv, orgEntityName } from '../infra/backstage-spec';
 import { loadConfigLayers } from './backstage-config';
 import { PORTAL_TEST_ENV } from './portal-env';
 

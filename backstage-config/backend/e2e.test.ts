@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { ConfigReader } from '@backstage/config';
 import { gitlabSignIn, readConfigLayer, signInScopes } from '../../infra/backstage-config';
-import { gitlabEnv, stackConfigLayer } from '../../infra/backstage';
+import { gitlabEnv, stackConfigLayer } from '../../infra/backstage-spec';
 import {
   configLeaves,
   readByFullName,
@@ -52,7 +52,7 @@ const E2E_TOKEN = randomBytes(24).toString('base64url');
  * The stack this portal runs for: unlike the examples and the dev stack, another GitLab host and
  * every configured group path as long as the configuration allows (32 characters). Its values
  * reach the templates the way they do in the cluster: the portal-env ConfigMap's variables
- * (infra/backstage.ts) in the production layer's scaffolder.defaultEnvironment.
+ * (infra/backstage-spec.ts) in the production layer's scaffolder.defaultEnvironment.
  */
 const STACK: TemplateStack = BOUNDARY_STACKS.longest;
 const STACK_HOST = new URL(STACK.gitlabUrl).host;

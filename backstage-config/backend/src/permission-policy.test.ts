@@ -10,7 +10,7 @@ import type { PolicyQueryUser } from '@backstage/plugin-permission-node';
 import { taskCreatePermission } from '@backstage/plugin-scaffolder-common/alpha';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { stackConfigLayer } from '../../../infra/backstage';
+import { stackConfigLayer } from '../../../infra/backstage-spec';
 import { PlatformPermissionPolicy } from './permission-policy';
 
 const user = (name: string, groups: string[]): PolicyQueryUser =>

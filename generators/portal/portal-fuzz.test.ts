@@ -5,12 +5,12 @@
  * consumer (testing/template-output.ts), not a sample.
  */
 import { describe, expect, it } from 'vitest';
-import { isDns1035Label, isDnsLabel } from '../constructs/names';
-import { isReservedNamespace } from '../constructs/namespaces';
-import { GROUP_PATH_PATTERN } from '../constructs/team-namespace/schema';
-import { exampleParameters, runOnStack, type TemplateName } from '../testing/template-examples';
-import { outputProblems, pipelineProblems } from '../testing/template-output';
-import { BOUNDARY_STACKS } from '../testing/template-stack';
+import { isDns1035Label, isDnsLabel } from '../../constructs/names';
+import { isReservedNamespace } from '../../constructs/namespaces';
+import { GROUP_PATH_PATTERN } from '../../constructs/team-namespace/schema';
+import { exampleParameters, runOnStack, type TemplateName } from '../../testing/template-examples';
+import { outputProblems, pipelineProblems } from '../../testing/template-output';
+import { BOUNDARY_STACKS } from '../../testing/template-stack';
 
 /** A deterministic pseudo-random generator (mulberry32), so the fuzz inputs are the same each run. */
 function random(seed: number): () => number {

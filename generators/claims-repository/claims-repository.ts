@@ -6,8 +6,9 @@
  * project (infra/gitlab/gitlab.ts), so what is reviewed here is what runs there.
  */
 import { stringify } from 'yaml';
-import type { PlatformCharts } from './platform';
-import { versions } from '../versions';
+import { pipelineScript } from './scripts';
+import type { PlatformApis } from '../platform-apis';
+import { versions } from '../../versions';
 
 /** A kind of claim: one platform API that teams request through the claims repository. */
 export interface ClaimKind {
@@ -42,13 +43,13 @@ export const GROUP_JOB_VARIABLES = {
 export const CLAIMS_AGENT = {
   /** Agent name: its configuration is `.gitlab/agents/<name>/config.yaml` in the claims project. */
   name: 'platform-claims',
-  /** Field manager of the pipeline's server-side applies. */
+  /** Field manager of the pipeline's server-side applies (written out in apply-claims.sh). */
   fieldManager: 'platform-claims',
 } as const;
 
 /** The kinds of claims the platform accepts, from the APIs the charts define. */
-export function claimKinds(charts: PlatformCharts): ClaimKind[] {
-  const { teamNamespace, database } = charts;
+export function claimKinds(apis: PlatformApis): ClaimKind[] {
+  const { teamNamespace, database } = apis;
   return [
     {
       apiVersion: teamNamespace.api.apiVersion,
@@ -92,87 +93,38 @@ function pathPattern(kind: ClaimKind): string {
 }
 
 /**
- * A POSIX shell script that fails, naming the file and the allowed layouts, when a file under
- * `claims/` is not at a claim path. It needs nothing but `sh` and `find`, so it runs before the
- * job touches the cluster.
+ * The layout check (layout-check.sh): fails, naming the file and the allowed layouts, when a file
+ * under `claims/` or `groups/` is not at a claim path of one of `kinds`. It needs nothing but `sh`
+ * and `find`, so it runs before the job touches the cluster.
  */
 export function layoutCheckScript(kinds: readonly ClaimKind[]): string {
   const seg = '[a-z0-9]*'; // shell glob; the API server checks the names themselves
-  const cases = kinds.map((k) =>
+  const arms = kinds.map((k) =>
     k.namespaced
-      ? `    ${CLAIMS_DIR}/${k.plural}/${seg}/${seg}.yaml) case "\${f#${CLAIMS_DIR}/${k.plural}/*/}" in */*) bad "$f" ;; esac ;;`
-      : `    ${CLAIMS_DIR}/${k.plural}/${seg}.yaml) case "\${f#${CLAIMS_DIR}/${k.plural}/}" in */*) bad "$f" ;; esac ;;`,
+      ? `${CLAIMS_DIR}/${k.plural}/${seg}/${seg}.yaml) case "\${f#${CLAIMS_DIR}/${k.plural}/*/}" in */*) bad "$f" ;; esac ;;`
+      : `${CLAIMS_DIR}/${k.plural}/${seg}.yaml) case "\${f#${CLAIMS_DIR}/${k.plural}/}" in */*) bad "$f" ;; esac ;;`,
   );
-  const allowed = [...kinds.map(pathPattern), `${GROUPS_DIR}/<path>.json`].join(', ');
-  return [
-    'status=0',
-    `bad() { echo "$1: not a claim path; claims live at ${allowed}" >&2; status=1; }`,
-    `for f in $(find ${CLAIMS_DIR} ${GROUPS_DIR} -type f 2>/dev/null | sort); do`,
-    '  case "$f" in',
-    ...cases,
-    `    ${GROUPS_DIR}/${seg}.json) case "\${f#${GROUPS_DIR}/}" in */*) bad "$f" ;; esac ;;`,
-    '    *) bad "$f" ;;',
-    '  esac',
-    'done',
-    'test "$status" -eq 0',
-  ].join('\n');
+  return pipelineScript('layout-check', {
+    CLAIM_PATHS: kinds.map(pathPattern).join(', '),
+    CLAIM_KINDS: arms.join('\n'),
+  });
 }
 
 /**
- * Checks every group request: a Group entity whose name and GitLab path annotation match its file
- * (jq, as the pipeline image has it). Run by merge-request pipelines.
+ * Checks every group request (group-check.sh): a Group entity whose name and GitLab path
+ * annotation match its file (jq, as the pipeline image has it). Run by merge-request pipelines.
  */
 export function groupCheckScript(): string {
-  const v = GROUP_JOB_VARIABLES;
-  return [
-    'status=0',
-    `for f in $(find ${GROUPS_DIR} -type f -name '*.json' 2>/dev/null | sort); do`,
-    `  path=$(basename "$f" .json)`,
-    `  if ! jq -e --arg path "$path" --arg full "$${v.parentPath}/$path" '.apiVersion == "backstage.io/v1alpha1" and .kind == "Group" and (.metadata.name | endswith("-" + $path)) and ([.metadata.annotations[]] | index($full) != null) and (.spec.profile.displayName | type == "string" and length > 0)' "$f" >/dev/null; then`,
-    `    echo "$f: not a Group request for $${v.parentPath}/$path (see the customer-group template)" >&2; status=1`,
-    '  fi',
-    'done',
-    'test "$status" -eq 0',
-  ].join('\n');
+  return pipelineScript('group-check');
 }
 
 /**
- * Creates the GitLab subgroup of every group request that does not exist yet (private, under the
- * customers group), with the token only pipelines of the protected default branch receive.
- * Idempotent: an existing group is left as it is. Any other answer than "exists" (200) or "does
- * not exist" (404) stops the job before it creates anything more, with GitLab's status; a refused
- * creation stops it with GitLab's message.
+ * Creates the GitLab subgroup of every group request that does not exist yet (group-create.sh),
+ * with the token only pipelines of the protected default branch receive.
  */
 export function groupCreateScript(): string {
-  const v = GROUP_JOB_VARIABLES;
-  const auth = `-H "PRIVATE-TOKEN: $${v.token}"`;
-  return [
-    'set -eu',
-    `: "\${${v.token}:?is not set: it is a protected variable, given to pipelines of the default branch only}"`,
-    `for f in $(find ${GROUPS_DIR} -type f -name '*.json' 2>/dev/null | sort); do`,
-    '  path=$(basename "$f" .json)',
-    `  full="$${v.parentPath}/$path"`,
-    `  encoded=$(printf %s "$full" | jq -sRr @uri)`,
-    `  status=$(curl -sS -o /dev/null -w '%{http_code}' ${auth} "$CI_API_V4_URL/groups/$encoded")`,
-    '  case "$status" in',
-    '    200) echo "$full exists"; continue ;;',
-    '    404) ;;',
-    '    *) echo "$full: GitLab answered HTTP $status to GET /groups/$encoded; nothing created" >&2; exit 1 ;;',
-    '  esac',
-    `  if ! answer=$(curl -sS --fail-with-body -X POST ${auth} "$CI_API_V4_URL/groups" \\`,
-    '    --data-urlencode "name=$(jq -r .spec.profile.displayName "$f")" \\',
-    '    --data-urlencode "path=$path" \\',
-    '    --data-urlencode "description=$(jq -r \'.metadata.description // ""\' "$f")" \\',
-    `    --data-urlencode "parent_id=$${v.parentId}" --data-urlencode "visibility=private"); then`,
-    '    echo "$full: GitLab refused to create it: $answer" >&2; exit 1',
-    '  fi',
-    '  echo "$full created"',
-    'done',
-  ].join('\n');
+  return pipelineScript('group-create');
 }
-
-/** Fails the job when there is nothing to apply (kubectl refuses an empty set), else succeeds. */
-const HAS_CLAIMS = `[ -n "$(find ${CLAIMS_DIR} -type f -name '*.yaml' 2>/dev/null)" ]`;
 
 /**
  * The claims project's `.gitlab-ci.yml`. Merge request pipelines check the layout and dry-run
@@ -182,13 +134,7 @@ const HAS_CLAIMS = `[ -n "$(find ${CLAIMS_DIR} -type f -name '*.yaml' 2>/dev/nul
  */
 export function claimsPipeline(kinds: readonly ClaimKind[]): string {
   const kubectl = (dryRun: boolean): string =>
-    [
-      `if ${HAS_CLAIMS}; then`,
-      `  kubectl apply --server-side --field-manager=${CLAIMS_AGENT.fieldManager}${dryRun ? ' --dry-run=server' : ''} --recursive -f ${CLAIMS_DIR}/`,
-      'else',
-      `  echo "No claims under ${CLAIMS_DIR}/ yet."`,
-      'fi',
-    ].join('\n');
+    pipelineScript('apply-claims', { DRY_RUN: dryRun ? ' --dry-run=server' : '' });
   const pipeline = {
     workflow: {
       rules: [
@@ -238,7 +184,7 @@ export function claimsPipeline(kinds: readonly ClaimKind[]): string {
 }
 
 const HEADER =
-  '# Generated by the platform repository (charts/claims-repository.ts) and committed by\n' +
+  '# Generated by the platform repository (generators/claims-repository/) and committed by\n' +
   '# `pulumi up`: change it there, not here.\n';
 
 /** The claims project's README: what a claim is, where it goes, and what happens to it. */
@@ -278,8 +224,8 @@ export function claimsReadme(kinds: readonly ClaimKind[]): string {
 }
 
 /** Every generated file of the claims repository that does not depend on the stack, by path. */
-export function claimsRepositoryFiles(charts: PlatformCharts): Record<string, string> {
-  const kinds = claimKinds(charts);
+export function claimsRepositoryFiles(apis: PlatformApis): Record<string, string> {
+  const kinds = claimKinds(apis);
   return { '.gitlab-ci.yml': claimsPipeline(kinds), 'README.md': claimsReadme(kinds) };
 }
 

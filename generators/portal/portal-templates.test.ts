@@ -7,25 +7,25 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { orgEntityName } from '../infra/backstage';
-import { parseConfig } from '../stacks/config';
-import { validateEntity } from '../testing/catalog';
-import { checkGitlabCi } from '../testing/gitlab-ci';
+import { orgEntityName } from '../../infra/backstage-spec';
+import { parseConfig } from '../../stacks/config';
+import { validateEntity } from '../../testing/catalog';
+import { checkGitlabCi } from '../../testing/gitlab-ci';
 import {
   customerGroupRef,
   exampleParameters,
   runOnStack,
   TEMPLATE_NAMES,
   type TemplateName,
-} from '../testing/template-examples';
-import { outputProblems, pipelineProblems } from '../testing/template-output';
-import { distTemplate, type TemplateRun } from '../testing/template-run';
+} from '../../testing/template-examples';
+import { outputProblems, pipelineProblems } from '../../testing/template-output';
+import { distTemplate, type TemplateRun } from '../../testing/template-run';
 import {
   BOUNDARY_STACKS,
   DEV_STACK,
   orgGroup,
   type TemplateStack,
-} from '../testing/template-stack';
+} from '../../testing/template-stack';
 
 const STACKS = BOUNDARY_STACKS;
 

@@ -14,10 +14,10 @@ import {
   layoutCheckScript,
   type ClaimKind,
 } from './claims-repository';
-import { runClaimsCheck, type CheckRun } from '../testing/claims-checkout';
-import { checkGitlabCi, pipelineJobs } from '../testing/gitlab-ci';
-import { plain, readmeTable } from '../testing/readme';
-import { buildPlatformCharts, type PlatformCharts } from './platform';
+import { runClaimsCheck, type CheckRun } from '../../testing/claims-checkout';
+import { checkGitlabCi, pipelineJobs } from '../../testing/gitlab-ci';
+import { plain, readmeTable } from '../../testing/readme';
+import { buildPlatformCharts, type PlatformCharts } from '../../charts/platform';
 
 let charts: PlatformCharts;
 let kinds: ClaimKind[];

@@ -2,7 +2,7 @@
  * The portal's part of dist/: the templates and the catalog as files (dist/ is their one golden
  * file: the first test holds it byte for byte against synthesis), their forms against the APIs
  * they are derived from, and the order of their steps. What the templates produce when they run
- * is tested in charts/portal-templates.test.ts.
+ * is tested in generators/portal/portal-templates.test.ts.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -10,16 +10,16 @@ import * as path from 'node:path';
 import { Testing } from 'cdk8s';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
-import { CONFIGURED_GROUP_PATH_MAX_LENGTH } from '../constructs/gitlab-paths';
-import { TEAM_NAMESPACE_PATTERN } from '../constructs/namespaces';
-import type { SoftwareTemplate } from '../constructs/templates/template';
-import { validateEntity } from '../testing/catalog';
-import { filesUnder, writeFiles } from '../testing/scaffolder';
-import { DEFAULT_NAMESPACE_SIZES } from '../constructs/team-namespace/sizes';
-import { CrossplaneFunctionsChart } from './crossplane-functions';
-import { DatabaseChart } from './database';
-import { buildPlatformCharts, type PlatformCharts } from './platform';
-import { TeamNamespaceChart } from './team-namespace';
+import { CONFIGURED_GROUP_PATH_MAX_LENGTH } from '../../constructs/gitlab-paths';
+import { TEAM_NAMESPACE_PATTERN } from '../../constructs/namespaces';
+import type { SoftwareTemplate } from '../../constructs/templates/template';
+import { validateEntity } from '../../testing/catalog';
+import { filesUnder, writeFiles } from '../../testing/scaffolder';
+import { DEFAULT_NAMESPACE_SIZES } from '../../constructs/team-namespace/sizes';
+import { CrossplaneFunctionsChart } from '../../charts/crossplane-functions';
+import { DatabaseChart } from '../../charts/database';
+import { buildPlatformCharts, type PlatformCharts } from '../../charts/platform';
+import { TeamNamespaceChart } from '../../charts/team-namespace';
 import { PortalChart, portalFiles, PORTAL_DIRS, templateScopes } from './portal';
 
 let charts: PlatformCharts;
@@ -150,57 +150,6 @@ describe('the forms, derived from the APIs', () => {
     const app = Testing.app();
     const functions = new CrossplaneFunctionsChart(app, 'functions');
     const other = new PortalChart(Testing.app(), 'portal', {
-      functions,
-      teamNamespace: new TeamNamespaceChart(app, 'ns', {
-        functions,
-        api: { sizes: { tiny: DEFAULT_NAMESPACE_SIZES.small }, defaultSize: 'tiny' },
-      }),
-      database: new DatabaseChart(app, 'db', {
-        api: { images: { '16': 'docker.io/library/postgres:16.11' }, defaultVersion: '16' },
-      }),
-    });
-    const tn = properties(other.templates.teamNamespace);
-    const pg = properties(other.templates.database);
-    expect(tn.size).toMatchObject({ enum: ['tiny'], default: 'tiny' });
-    expect(pg.version).toMatchObject({ enum: ['16'], default: '16' });
-    expect(properties(template('postgres-database')).version.enum).toEqual([
-      '15',
-      '16',
-      '17',
-      '18',
-    ]);
-  });
-
-  it('ask for the GitLab scopes the OAuth application grants', () => {
-    expect(templateScopes(portal)).toEqual(['api']);
-  });
-});
-
-describe('the forms, derived from the APIs', () => {
-  const properties = (t: SoftwareTemplate): Record<string, any> =>
-    Object.assign({}, ...t.entity.toJson().spec.parameters.map((p: any) => p.properties));
-
-  it('carry the API constraints of every field they take from it', () => {
-    const ns = charts.teamNamespace.api.specSchema.properties!;
-    const db = charts.database.api.specSchema.properties!;
-    const tn = properties(template('team-namespace'));
-    expect(tn.size).toMatchObject({ enum: ns.size.enum, default: ns.size.default });
-    expect(tn.viewers).toMatchObject({ maxItems: ns.viewers.maxItems, uniqueItems: true });
-    expect(tn.viewers.items.pattern).toBe(ns.viewers.items!.pattern);
-    const pg = properties(template('postgres-database'));
-    expect(pg.version).toMatchObject({ enum: db.version.enum, default: db.version.default });
-    expect(pg.storage).toMatchObject({ pattern: db.storage.pattern, default: db.storage.default });
-    expect(pg.name).toMatchObject({
-      pattern: charts.database.api.namePattern,
-      maxLength: charts.database.api.maxNameLength,
-    });
-  });
-
-  it('change when the API changes', () => {
-    const app = Testing.app();
-    const functions = new CrossplaneFunctionsChart(app, 'functions');
-    const other = new PortalChart(Testing.app(), 'portal', {
-      functions,
       teamNamespace: new TeamNamespaceChart(app, 'ns', {
         functions,
         api: { sizes: { tiny: DEFAULT_NAMESPACE_SIZES.small }, defaultSize: 'tiny' },

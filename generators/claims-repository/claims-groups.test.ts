@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { groupCreateScript, GROUP_JOB_VARIABLES } from './claims-repository';
-import { runWithStubCurl, type Answers } from '../testing/stub-curl';
+import { runWithStubCurl, type Answers } from '../../testing/stub-curl';
 
 const API = 'https://gitlab.example.com/api/v4';
 const TOKEN = 'glpat-customers-group-owner';

@@ -1,15 +1,17 @@
 /**
  * The portal's side of dist/: the software templates (each `template.yaml` with its skeleton)
- * and the platform's catalog, built from the same platform charts as dist/platform/.
+ * and the platform's catalog, built from the same platform APIs as dist/platform/. These are
+ * Backstage entities and files, not Kubernetes objects: cdk8s constructs build them (a Chart
+ * holds them, in an app of its own), and portalFiles writes them as Backstage reads them.
  */
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { stringify } from 'yaml';
-import { PlatformCatalog } from '../constructs/catalog/platform-catalog';
-import { versions } from '../versions';
-import { PlatformTemplates } from '../constructs/templates/platform-templates';
-import type { SoftwareTemplate } from '../constructs/templates/template';
-import type { PlatformCharts } from './platform';
+import { PlatformCatalog } from '../../constructs/catalog/platform-catalog';
+import { versions } from '../../versions';
+import { PlatformTemplates } from '../../constructs/templates/platform-templates';
+import type { SoftwareTemplate } from '../../constructs/templates/template';
+import type { PlatformApis } from '../platform-apis';
 
 /** Where templates are synthesized, relative to dist/. */
 export const TEMPLATES_DIR = 'templates';
@@ -22,9 +24,9 @@ export class PortalChart extends Chart {
   public readonly templates: PlatformTemplates;
   public readonly catalog: PlatformCatalog;
 
-  constructor(scope: Construct, id: string, charts: PlatformCharts) {
+  constructor(scope: Construct, id: string, apis: PlatformApis) {
     super(scope, id, { disableResourceNameHashes: true });
-    const { teamNamespace, database } = charts;
+    const { teamNamespace, database } = apis;
     this.templates = new PlatformTemplates(this, 'Templates', {
       teamNamespace: {
         apiVersion: teamNamespace.api.apiVersion,
