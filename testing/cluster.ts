@@ -36,6 +36,16 @@ export interface Identity {
   readonly groups?: readonly string[];
 }
 
+/** What a SubjectAccessReview asks about (its `resourceAttributes`). */
+export interface AccessRequest {
+  readonly verb: string;
+  readonly group?: string;
+  readonly resource: string;
+  readonly namespace?: string;
+  readonly name?: string;
+  readonly subresource?: string;
+}
+
 export interface KubectlResult {
   readonly status: number;
   readonly stdout: string;
@@ -165,12 +175,47 @@ export class Cluster {
     return JSON.parse(r.stdout) as Record<string, any>;
   }
 
+  /**
+   * The API server's own authorization decisions (SubjectAccessReviews) for `identity`, one per
+   * request, in order.
+   */
+  async canI(identity: Identity, requests: readonly AccessRequest[]): Promise<boolean[]> {
+    const reviews = requests.map((r) => ({
+      apiVersion: 'authorization.k8s.io/v1',
+      kind: 'SubjectAccessReview',
+      spec: {
+        user: identity.user,
+        groups: [...(identity.groups ?? []), 'system:authenticated'],
+        resourceAttributes: r,
+      },
+    }));
+    const out = await this.kubectlOk(['create', '-o', 'json', '-f', '-'], {
+      input: reviews.map((x) => stringify(x)).join('---\n'),
+    });
+    const parsed = JSON.parse(out) as { items?: Record<string, any>[] } & Record<string, any>;
+    const items = parsed.items ?? [parsed];
+    return items.map((i) => i.status?.allowed === true);
+  }
+
   /** A kubeconfig that acts as `identity` (the admin's credentials, impersonating it). */
-  kubeconfigAs(name: string, identity: Identity): string {
+  kubeconfigAs(name: string, identity: Identity, context = 'test'): string {
     const file = path.join(this.dir, `${name}.kubeconfig`);
-    fs.writeFileSync(file, kubeconfigYaml(this.dir, readServer(this.kubeconfig), identity));
+    fs.writeFileSync(file, kubeconfigYaml(this.dir, readServer(this.kubeconfig), identity, context));
     return file;
   }
+
+  /** The plural resource name the API server serves a kind as (its discovery). */
+  async resourceOf(apiVersion: string, kind: string): Promise<{ group: string; resource: string }> {
+    const url = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+    this.discovery[url] ??= (
+      JSON.parse(await this.kubectlOk(['get', `--raw=${url}`])) as { resources: Record<string, any>[] }
+    ).resources;
+    const found = this.discovery[url].find((r) => r.kind === kind && !(r.name as string).includes('/'));
+    if (found === undefined) throw new Error(`${apiVersion} ${kind}: not served`);
+    return { group: apiVersion.includes('/') ? apiVersion.split('/')[0] : '', resource: found.name as string };
+  }
+
+  private readonly discovery: Record<string, Record<string, any>[]> = {};
 
   /** Stops every process this harness started (TERM, then KILL after 10 s) and removes its folder. */
   async stop(): Promise<void> {
@@ -203,7 +248,7 @@ process.once('exit', () => {
   for (const c of live) c.killNow();
 });
 
-function kubeconfigYaml(dir: string, server: string, identity?: Identity): string {
+function kubeconfigYaml(dir: string, server: string, identity?: Identity, context = 'test'): string {
   const pki = path.join(dir, 'pki');
   return stringify({
     apiVersion: 'v1',
@@ -223,8 +268,8 @@ function kubeconfigYaml(dir: string, server: string, identity?: Identity): strin
         },
       },
     ],
-    contexts: [{ name: 'test', context: { cluster: 'test', user: 'admin' } }],
-    'current-context': 'test',
+    contexts: [{ name: context, context: { cluster: 'test', user: 'admin' } }],
+    'current-context': context,
   });
 }
 

@@ -1,0 +1,125 @@
+/**
+ * The platform on a test control plane, as `pulumi up` leaves it (minus the workloads, which no
+ * kubelet would run): the upstream CRDs, the stack's namespaces, the Kro and Crossplane charts'
+ * RBAC with their controllers running as the charts' ServiceAccounts, the password seed, and
+ * every object of dist/platform applied server-side. Also the composition functions, for
+ * `crossplane composition render`.
+ */
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { type Cluster, type Identity, type KubectlResult, START_TIMEOUT_MS, startCluster, waitUntil } from './cluster';
+import {
+  DIST_PLATFORM,
+  installCrds,
+  type Manifest,
+  planObjects,
+  startControllerManager,
+  startCrossplane,
+  startKro,
+  upstreamCrds,
+  yamlObjects,
+} from './cluster-addons';
+import { BUILD_TIMEOUT_MS, UPSTREAM_PROGRAMS, controlPlaneCommand } from './control-plane-build';
+import { type Renderer, startRenderer } from './crossplane-render';
+
+/**
+ * A beforeAll that builds what is missing (each build is timed on stdout) and starts everything.
+ * Builds are serialized across workers, so one file may wait for all of them.
+ */
+export const SETUP_TIMEOUT_MS = UPSTREAM_PROGRAMS.length * BUILD_TIMEOUT_MS;
+/** Controllers reconcile within seconds; allow for two loaded cores. */
+export const RECONCILE_TIMEOUT_MS = 90_000;
+/** A test against the cluster: a few kubectl calls and waits. */
+export const CLUSTER_TEST_TIMEOUT_MS = 3 * RECONCILE_TIMEOUT_MS;
+
+export const distFiles = (): string[] =>
+  fs
+    .readdirSync(DIST_PLATFORM)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .map((f) => path.join(DIST_PLATFORM, f));
+
+export const distObjects = (): Manifest[] =>
+  distFiles().flatMap((f) => yamlObjects(fs.readFileSync(f, 'utf8')));
+
+export interface Platform {
+  readonly cluster: Cluster;
+  readonly renderer: Renderer;
+  readonly kro?: Identity;
+  readonly crossplane?: Identity;
+  /** kubectl's answer to the server-side apply of dist/platform. */
+  readonly applied: KubectlResult;
+}
+
+/** Builds every program first, so that the start below is not cut short by a build. */
+export async function buildAll(): Promise<void> {
+  for (const p of UPSTREAM_PROGRAMS) await controlPlaneCommand(p);
+  await controlPlaneCommand('pki');
+}
+
+/** Starts the platform; with PLATFORM_TEST_CLUSTER=existing, only applies dist/platform. */
+export async function startPlatform(): Promise<Platform> {
+  await buildAll();
+  const cluster = await startCluster();
+  try {
+    let kro: Identity | undefined;
+    let crossplane: Identity | undefined;
+    if (cluster.owned) {
+      await installCrds(cluster, upstreamCrds());
+      await startControllerManager(cluster);
+      const namespaces = await cluster.apply(planObjects('core/v1:Namespace'));
+      if (namespaces.status !== 0) throw new Error(`namespaces: ${namespaces.stderr}`);
+      kro = await startKro(cluster);
+      crossplane = (await startCrossplane(cluster)).core;
+      await createPasswordSeed(cluster);
+    }
+    const applied = await cluster.apply(distObjects());
+    const renderer = await startRenderer(cluster);
+    return {
+      cluster,
+      renderer,
+      applied,
+      ...(kro === undefined ? {} : { kro }),
+      ...(crossplane === undefined ? {} : { crossplane }),
+    };
+  } catch (e) {
+    await cluster.stop();
+    throw e;
+  }
+}
+
+/** The password seed the stack creates (48 random bytes), from the plan's Secret. */
+async function createPasswordSeed(cluster: Cluster): Promise<void> {
+  const seeds = planObjects('core/v1:Secret').filter((s) => /password-seed/.test(s.metadata.name));
+  for (const seed of seeds) {
+    const r = await cluster.apply([{ ...seed, data: { seed: randomBytes(48).toString('base64') } }]);
+    if (r.status !== 0) throw new Error(`password seed: ${r.stderr}`);
+  }
+}
+
+/** Waits until `check` holds for the object (re-read every 250 ms). */
+export async function waitForObject(
+  cluster: Cluster,
+  what: { resource: string; name: string; namespace?: string },
+  check: (o: Manifest) => boolean,
+  describe: string,
+  diagnose: () => string = () => '',
+): Promise<Manifest> {
+  let last: Manifest | undefined;
+  await waitUntil(
+    `${what.resource} ${what.name} ${describe}`,
+    async () => {
+      last = await cluster.get(what.resource, what.name, what.namespace);
+      return last !== undefined && check(last);
+    },
+    RECONCILE_TIMEOUT_MS,
+    () => `last seen: ${JSON.stringify(last?.status ?? last ?? null)}\n${diagnose()}`,
+  );
+  return last as Manifest;
+}
+
+export const condition = (o: Manifest, type: string): Manifest | undefined =>
+  (o.status?.conditions as Manifest[] | undefined)?.find((c) => c.type === type);
+
+export { START_TIMEOUT_MS };
