@@ -171,7 +171,7 @@ describe('RBAC as the cluster enforces it', { timeout: CLUSTER_TEST_TIMEOUT_MS }
       ...planObjects('rbac.authorization.k8s.io/v1:ClusterRoleBinding'),
     ].filter((o) => nameOf(o) === 'platform-claims-applier');
     expect(rbac).toHaveLength(2);
-    expect((await cluster.apply(rbac)).status).toBe(0);
+    await cluster.applyOk(rbac);
     // The claims of the templates' worked examples, in a checkout of the claims repository.
     checkout = path.join(cluster.dir, 'claims-checkout');
     const files = {
@@ -187,7 +187,7 @@ describe('RBAC as the cluster enforces it', { timeout: CLUSTER_TEST_TIMEOUT_MS }
     const teamA = parse(files['claims/teamnamespaces/team-a.yaml']) as Manifest;
     const composed = await renderer.render(teamA);
     expect(composed.stderr).toBe('');
-    expect((await cluster.apply(composed.objects.slice(1))).status).toBe(0);
+    await cluster.applyOk(composed.objects.slice(1));
     // The pipeline's jobs, and the kube context the agent provides, impersonating the job.
     const pipeline = parse(claimsPipeline(claimKinds(buildPlatformCharts(Testing.app())))) as Record<string, any>;
     jobs = pipeline as typeof jobs;
@@ -217,7 +217,7 @@ describe('RBAC as the cluster enforces it', { timeout: CLUSTER_TEST_TIMEOUT_MS }
       ['teamnamespace', 'team-b'],
       ['postgresdatabase', 'orders', 'team-a'],
     ] as const) {
-      const live = await platform.cluster.get(resource, name, namespace);
+      const live = await platform.cluster.get(resource, name, namespace, { managedFields: true });
       expect(live?.metadata.managedFields.map((m: Manifest) => m.manager), name).toContain(
         CLAIMS_AGENT.fieldManager,
       );

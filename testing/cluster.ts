@@ -142,7 +142,11 @@ export class Cluster {
 
   /** Server-side apply of objects (as the admin unless `as`); a refusal is a result. */
   apply(objects: readonly object[], o: KubectlOptions & { dryRun?: boolean } = {}) {
-    const docs = objects.map((x) => stringify(x, { lineWidth: 0 })).join('---\n');
+    // Namespaces first, as a cluster's own order would have them (kubectl keeps the given order).
+    const isNamespace = (x: object): boolean => (x as { kind?: string }).kind === 'Namespace';
+    const docs = [...objects.filter(isNamespace), ...objects.filter((x) => !isNamespace(x))]
+      .map((x) => stringify(x, { lineWidth: 0 }))
+      .join('---\n');
     return this.kubectl(
       [
         'apply',
@@ -156,17 +160,26 @@ export class Cluster {
     );
   }
 
+  /** Server-side apply that must succeed. */
+  async applyOk(objects: readonly object[], o: KubectlOptions = {}): Promise<string> {
+    const r = await this.apply(objects, o);
+    if (r.status !== 0) throw new Error(`apply: ${r.stderr || r.stdout}`);
+    return r.stdout;
+  }
+
   /** Reads one object as JSON, or undefined when it does not exist. */
   async get(
     resource: string,
     name: string,
     namespace?: string,
+    o: { managedFields?: boolean } = {},
   ): Promise<Record<string, any> | undefined> {
     const r = await this.kubectl([
       'get',
       resource,
       name,
       ...(namespace === undefined ? [] : ['-n', namespace]),
+      ...(o.managedFields === true ? ['--show-managed-fields'] : []),
       '-o',
       'json',
     ]);
@@ -189,12 +202,13 @@ export class Cluster {
         resourceAttributes: r,
       },
     }));
-    const out = await this.kubectlOk(['create', '-o', 'json', '-f', '-'], {
-      input: reviews.map((x) => stringify(x)).join('---\n'),
-    });
-    const parsed = JSON.parse(out) as { items?: Record<string, any>[] } & Record<string, any>;
-    const items = parsed.items ?? [parsed];
-    return items.map((i) => i.status?.allowed === true);
+    const out = await this.kubectlOk(
+      ['create', '-o', 'jsonpath={.status.allowed}{"\\n"}', '-f', '-'],
+      { input: reviews.map((x) => stringify(x)).join('---\n') },
+    );
+    const answers = out.trim().split('\n');
+    if (answers.length !== requests.length) throw new Error(`SubjectAccessReviews: ${out}`);
+    return answers.map((a) => a === 'true');
   }
 
   /** A kubeconfig that acts as `identity` (the admin's credentials, impersonating it). */
