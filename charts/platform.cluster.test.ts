@@ -187,7 +187,7 @@ describe('RBAC as the cluster enforces it', { timeout: CLUSTER_TEST_TIMEOUT_MS }
     const teamA = parse(files['claims/teamnamespaces/team-a.yaml']) as Manifest;
     const composed = await renderer.render(teamA);
     expect(composed.stderr).toBe('');
-    await cluster.applyOk(composed.objects.slice(1));
+    await cluster.applyOk(composed.composed);
     // The pipeline's jobs, and the kube context the agent provides, impersonating the job.
     const pipeline = parse(claimsPipeline(claimKinds(buildPlatformCharts(Testing.app())))) as Record<string, any>;
     jobs = pipeline as typeof jobs;
@@ -263,7 +263,7 @@ describe('RBAC as the cluster enforces it', { timeout: CLUSTER_TEST_TIMEOUT_MS }
     };
 
     const claim = fs.readFileSync(path.join(checkout, 'claims/teamnamespaces/team-b.yaml'), 'utf8');
-    const composed = (await renderer.render(parse(claim) as Manifest)).objects.slice(1);
+    const composed = (await renderer.render(parse(claim) as Manifest)).composed;
     expect(composed.map((o) => o.kind)).toEqual(expect.arrayContaining(['Namespace', 'RoleBinding']));
     const crossplane = platform.crossplane as Identity;
     expect(await refused(crossplane, await requestsFor(composed))).toEqual([]);

@@ -163,8 +163,9 @@ async function installChartRbac(
  * kube-controller-manager with only the controllers a cluster without nodes needs for what we
  * test: ClusterRole aggregation (Crossplane's and Kro's ClusterRoles are aggregated), resource
  * quota accounting (a ResourceQuota without status refuses every object in its namespace), the
- * admission policies' type checking (their status), namespace deletion, garbage collection and
- * the removal of a deleted volume claim's protection finalizer.
+ * admission policies' type checking (their status), namespace deletion, garbage collection,
+ * volume binding and the removal of a deleted claim's protection finalizer, and each namespace's
+ * `default` ServiceAccount (which a Pod needs to be admitted).
  */
 export async function startControllerManager(cluster: Cluster): Promise<void> {
   await cluster.start('kube-controller-manager', 'kube-controller-manager', [
@@ -176,6 +177,8 @@ export async function startControllerManager(cluster: Cluster): Promise<void> {
       'namespace-controller',
       'garbage-collector-controller',
       'persistentvolumeclaim-protection-controller',
+      'persistentvolume-binder-controller',
+      'serviceaccount-controller',
     ].join(',')}`,
     '--leader-elect=false',
     '--secure-port=0',

@@ -27,13 +27,16 @@ function programOf(fn: Manifest): UpstreamProgram {
 }
 
 export interface Renderer {
-  /** Composes an XR: the objects `crossplane composition render` prints (the XR first). */
+  /** Composes an XR: what `crossplane composition render` prints. */
   render(xr: Manifest, options?: { observed?: readonly Manifest[] }): Promise<RenderResult>;
 }
 
 export interface RenderResult {
   readonly status: number;
-  readonly objects: Manifest[];
+  /** The XR as the render leaves it (status, conditions). */
+  readonly xr?: Manifest;
+  /** The composed resources, as Crossplane would apply them. */
+  readonly composed: Manifest[];
   readonly stderr: string;
 }
 
@@ -106,7 +109,16 @@ export async function startRenderer(cluster: Cluster): Promise<Renderer> {
           (error, stdout, stderr) => {
             const e = error as (Error & { code?: unknown; killed?: boolean }) | null;
             if (e !== null && (typeof e.code !== 'number' || e.killed === true)) fail(e);
-            else done({ status: e === null ? 0 : (e.code as number), objects: yamlObjects(stdout), stderr });
+            else {
+              const objects = yamlObjects(stdout);
+              const isXr = (o: Manifest): boolean => o.apiVersion === xr.apiVersion && o.kind === xr.kind;
+              done({
+                status: e === null ? 0 : (e.code as number),
+                ...(objects.some(isXr) ? { xr: objects.find(isXr) } : {}),
+                composed: objects.filter((o) => !isXr(o)),
+                stderr,
+              });
+            }
           },
         );
       });
