@@ -91,7 +91,10 @@ describe('dist/platform on kube-apiserver', { timeout: CLUSTER_TEST_TIMEOUT_MS }
       () => cluster.log('kro'),
     );
     expect(rgd.status.conditions.filter((c: Manifest) => c.status !== 'True')).toEqual([]);
-    for (const crd of ['teamnamespaces.platform.example.org', 'postgresdatabases.platform.example.org']) {
+    for (const crd of [
+      'teamnamespaces.platform.example.org',
+      'postgresdatabases.platform.example.org',
+    ]) {
       await waitForObject(
         cluster,
         { resource: 'crd', name: crd },
@@ -111,7 +114,8 @@ describe('dist/platform on kube-apiserver', { timeout: CLUSTER_TEST_TIMEOUT_MS }
         cluster,
         { resource: 'validatingadmissionpolicy', name: nameOf(policy) },
         (o) =>
-          o.status?.observedGeneration === o.metadata.generation && o.status?.typeChecking !== undefined,
+          o.status?.observedGeneration === o.metadata.generation &&
+          o.status?.typeChecking !== undefined,
         'type-checked',
       );
       expect(live.status.typeChecking.expressionWarnings ?? [], nameOf(policy)).toEqual([]);
@@ -121,7 +125,9 @@ describe('dist/platform on kube-apiserver', { timeout: CLUSTER_TEST_TIMEOUT_MS }
   it('reports a policy expression that does not fit the kinds it matches, and refuses one that does not compile', async () => {
     const { cluster } = platform;
     const policy = structuredClone(
-      distObjects().find((o) => nameOf(o) === 'postgresdatabases.platform.example.org-protect-instances'),
+      distObjects().find(
+        (o) => nameOf(o) === 'postgresdatabases.platform.example.org-protect-instances',
+      ),
     ) as Manifest;
     policy.metadata = { name: 'test-type-error' };
     policy.spec.validations = [{ expression: 'oldObject.spec.noSuchField == true' }];
@@ -132,7 +138,9 @@ describe('dist/platform on kube-apiserver', { timeout: CLUSTER_TEST_TIMEOUT_MS }
       (o) => (o.status?.typeChecking?.expressionWarnings?.length ?? 0) > 0,
       'type-checked with a warning',
     );
-    expect(live.status.typeChecking.expressionWarnings[0].warning).toMatch(/undefined field 'noSuchField'/);
+    expect(live.status.typeChecking.expressionWarnings[0].warning).toMatch(
+      /undefined field 'noSuchField'/,
+    );
     policy.metadata = { name: 'test-syntax-error' };
     policy.spec.validations = [{ expression: 'oldObject.spec.deletionProtection ==' }];
     const refused = await cluster.apply([policy]);
@@ -153,8 +161,12 @@ function ciJob(): Identity {
 
 const runSh = (script: string, cwd: string, env: Record<string, string>) =>
   new Promise<{ status: number; stdout: string; stderr: string }>((done) => {
-    execFile('sh', ['-ec', script], { cwd, env: { ...process.env, ...env }, timeout: 120_000 }, (e, stdout, stderr) =>
-      done({ status: e === null ? 0 : typeof e.code === 'number' ? e.code : -1, stdout, stderr }),
+    execFile(
+      'sh',
+      ['-ec', script],
+      { cwd, env: { ...process.env, ...env }, timeout: 120_000 },
+      (e, stdout, stderr) =>
+        done({ status: e === null ? 0 : typeof e.code === 'number' ? e.code : -1, stdout, stderr }),
     );
   });
 
@@ -189,12 +201,20 @@ describe('RBAC as the cluster enforces it', { timeout: CLUSTER_TEST_TIMEOUT_MS }
     expect(composed.stderr).toBe('');
     await cluster.applyOk(composed.composed);
     // The pipeline's jobs, and the kube context the agent provides, impersonating the job.
-    const pipeline = parse(claimsPipeline(claimKinds(buildPlatformCharts(Testing.app())))) as Record<string, any>;
+    const pipeline = parse(
+      claimsPipeline(claimKinds(buildPlatformCharts(Testing.app()))),
+    ) as Record<string, any>;
     jobs = pipeline as typeof jobs;
-    const context = (pipeline.variables.KUBE_CONTEXT as string).replace('$CI_PROJECT_PATH', CLAIMS_PROJECT);
+    const context = (pipeline.variables.KUBE_CONTEXT as string).replace(
+      '$CI_PROJECT_PATH',
+      CLAIMS_PROJECT,
+    );
     // The agent's kube context is named after the project and the agent; the job picks it.
     const kubeconfig = cluster.kubeconfigAs('ci-job', ciJob(), 'default');
-    fs.writeFileSync(kubeconfig, fs.readFileSync(kubeconfig, 'utf8').replace(/: default$/gm, `: ${context}`));
+    fs.writeFileSync(
+      kubeconfig,
+      fs.readFileSync(kubeconfig, 'utf8').replace(/: default$/gm, `: ${context}`),
+    );
     env = {
       PATH: `${path.dirname(await controlPlaneCommand('kubectl'))}:${process.env.PATH ?? ''}`,
       KUBECONFIG: kubeconfig,
@@ -218,9 +238,10 @@ describe('RBAC as the cluster enforces it', { timeout: CLUSTER_TEST_TIMEOUT_MS }
       ['postgresdatabase', 'orders', 'team-a'],
     ] as const) {
       const live = await platform.cluster.get(resource, name, namespace, { managedFields: true });
-      expect(live?.metadata.managedFields.map((m: Manifest) => m.manager), name).toContain(
-        CLAIMS_AGENT.fieldManager,
-      );
+      expect(
+        live?.metadata.managedFields.map((m: Manifest) => m.manager),
+        name,
+      ).toContain(CLAIMS_AGENT.fieldManager);
     }
   });
 
@@ -230,17 +251,32 @@ describe('RBAC as the cluster enforces it', { timeout: CLUSTER_TEST_TIMEOUT_MS }
     expect(
       await cluster.canI(job, [
         { verb: 'create', group: 'platform.example.org', resource: 'teamnamespaces' },
-        { verb: 'patch', group: 'platform.example.org', resource: 'postgresdatabases', namespace: 'team-a' },
+        {
+          verb: 'patch',
+          group: 'platform.example.org',
+          resource: 'postgresdatabases',
+          namespace: 'team-a',
+        },
         { verb: 'delete', group: 'platform.example.org', resource: 'teamnamespaces' },
-        { verb: 'delete', group: 'platform.example.org', resource: 'postgresdatabases', namespace: 'team-a' },
+        {
+          verb: 'delete',
+          group: 'platform.example.org',
+          resource: 'postgresdatabases',
+          namespace: 'team-a',
+        },
         { verb: 'get', resource: 'secrets', namespace: 'team-a' },
         { verb: 'list', resource: 'secrets', namespace: 'kro-system' },
         { verb: 'create', resource: 'configmaps', namespace: 'team-a' },
       ]),
     ).toEqual([true, true, false, false, false, false, false]);
     const deleted = await cluster.kubectl(['delete', 'teamnamespace', 'team-b'], { as: job });
-    expect(deleted.stderr).toMatch(/forbidden: User "gitlab:ci_job:4242" cannot delete resource "teamnamespaces"/);
-    const seed = await cluster.kubectl(['-n', 'kro-system', 'get', 'secret', 'postgres-password-seed'], { as: job });
+    expect(deleted.stderr).toMatch(
+      /forbidden: User "gitlab:ci_job:4242" cannot delete resource "teamnamespaces"/,
+    );
+    const seed = await cluster.kubectl(
+      ['-n', 'kro-system', 'get', 'secret', 'postgres-password-seed'],
+      { as: job },
+    );
     expect(seed.stderr).toMatch(/cannot get resource "secrets"/);
   });
 
@@ -253,7 +289,11 @@ describe('RBAC as the cluster enforces it', { timeout: CLUSTER_TEST_TIMEOUT_MS }
           objects.map(async (o) => {
             const r = await cluster.resourceOf(o.apiVersion as string, o.kind as string);
             const namespace = o.metadata?.namespace as string | undefined;
-            return verbs.map((verb) => ({ verb, ...r, ...(namespace === undefined ? {} : { namespace }) }));
+            return verbs.map((verb) => ({
+              verb,
+              ...r,
+              ...(namespace === undefined ? {} : { namespace }),
+            }));
           }),
         )
       ).flat();
@@ -264,15 +304,32 @@ describe('RBAC as the cluster enforces it', { timeout: CLUSTER_TEST_TIMEOUT_MS }
 
     const claim = fs.readFileSync(path.join(checkout, 'claims/teamnamespaces/team-b.yaml'), 'utf8');
     const composed = (await renderer.render(parse(claim) as Manifest)).composed;
-    expect(composed.map((o) => o.kind)).toEqual(expect.arrayContaining(['Namespace', 'RoleBinding']));
+    expect(composed.map((o) => o.kind)).toEqual(
+      expect.arrayContaining(['Namespace', 'RoleBinding']),
+    );
     const crossplane = platform.crossplane as Identity;
     expect(await refused(crossplane, await requestsFor(composed))).toEqual([]);
     // Binding edit and view in a team namespace needs `bind` on them (or holding all they grant).
     expect(
       await cluster.canI(crossplane, [
-        { verb: 'bind', group: 'rbac.authorization.k8s.io', resource: 'clusterroles', name: 'edit' },
-        { verb: 'bind', group: 'rbac.authorization.k8s.io', resource: 'clusterroles', name: 'view' },
-        { verb: 'bind', group: 'rbac.authorization.k8s.io', resource: 'clusterroles', name: 'admin' },
+        {
+          verb: 'bind',
+          group: 'rbac.authorization.k8s.io',
+          resource: 'clusterroles',
+          name: 'edit',
+        },
+        {
+          verb: 'bind',
+          group: 'rbac.authorization.k8s.io',
+          resource: 'clusterroles',
+          name: 'view',
+        },
+        {
+          verb: 'bind',
+          group: 'rbac.authorization.k8s.io',
+          resource: 'clusterroles',
+          name: 'admin',
+        },
       ]),
     ).toEqual([true, true, false]);
 

@@ -36,7 +36,8 @@ export function moduleDir(modulePath: string): string {
     encoding: 'utf8',
   });
   const dir = (JSON.parse(out) as { Dir?: string }).Dir;
-  if (dir === undefined) throw new Error(`go list -m ${modulePath}: not downloaded (go mod download)`);
+  if (dir === undefined)
+    throw new Error(`go list -m ${modulePath}: not downloaded (go mod download)`);
   return dir;
 }
 
@@ -57,7 +58,9 @@ export function upstreamCrds(): Manifest[] {
   return [
     ...yamlFilesIn(path.join(moduleDir('github.com/crossplane/crossplane/v2'), 'cluster', 'crds')),
     ...yamlFilesIn(path.join(moduleDir('github.com/kubernetes-sigs/kro'), 'helm', 'crds')),
-    ...yamlObjects(fs.readFileSync(path.join(SHARED_SCHEMAS, 'postgresql.cnpg.io_clusters.yaml'), 'utf8')),
+    ...yamlObjects(
+      fs.readFileSync(path.join(SHARED_SCHEMAS, 'postgresql.cnpg.io_clusters.yaml'), 'utf8'),
+    ),
   ].filter((o) => o.kind === 'CustomResourceDefinition');
 }
 
@@ -145,7 +148,9 @@ async function installChartRbac(
 ): Promise<{ objects: Manifest[]; identityOf: (deployment: string) => Identity }> {
   const objects = await chartObjects(chart, cluster.dir);
   const namespace = objects.find((o) => o.kind === 'Deployment')?.metadata?.namespace as string;
-  await cluster.apply(planObjects('core/v1:Namespace').filter((n) => n.metadata.name === namespace));
+  await cluster.apply(
+    planObjects('core/v1:Namespace').filter((n) => n.metadata.name === namespace),
+  );
   const rbac = objects.filter((o) => RBAC_KINDS.includes(o.kind as string));
   const r = await cluster.apply(rbac);
   if (r.status !== 0) throw new Error(`${chart} chart RBAC: ${r.stderr}`);
@@ -196,12 +201,16 @@ async function aggregatedRolesOf(
     .filter((o) => o.kind === 'ClusterRoleBinding')
     .filter((b) =>
       (b.subjects as Manifest[]).some(
-        (s) => `system:serviceaccount:${s.namespace as string}:${s.name as string}` === identity.user,
+        (s) =>
+          `system:serviceaccount:${s.namespace as string}:${s.name as string}` === identity.user,
       ),
     )
     .map((b) => b.roleRef.name as string);
   const aggregating = objects.filter(
-    (o) => o.kind === 'ClusterRole' && o.aggregationRule !== undefined && bound.includes(o.metadata.name),
+    (o) =>
+      o.kind === 'ClusterRole' &&
+      o.aggregationRule !== undefined &&
+      bound.includes(o.metadata.name),
   );
   for (const role of aggregating) {
     const name = role.metadata.name as string;
@@ -219,18 +228,25 @@ export async function startKro(cluster: Cluster): Promise<Identity> {
   const { objects, identityOf } = await installChartRbac(cluster, 'kro');
   const identity = identityOf('kro');
   await aggregatedRolesOf(cluster, objects, identity);
-  await cluster.start('kro', 'kro-controller', [
-    '--leader-elect=false',
-    '--metrics-bind-address=0',
-    '--health-probe-bind-address=0',
-    // The chart's default is 3 s; the tests wait on every instance.
-    '--instance-requeue-interval=1s',
-  ], { KUBECONFIG: cluster.kubeconfigAs('kro', identity) });
+  await cluster.start(
+    'kro',
+    'kro-controller',
+    [
+      '--leader-elect=false',
+      '--metrics-bind-address=0',
+      '--health-probe-bind-address=0',
+      // The chart's default is 3 s; the tests wait on every instance.
+      '--instance-requeue-interval=1s',
+    ],
+    { KUBECONFIG: cluster.kubeconfigAs('kro', identity) },
+  );
   return identity;
 }
 
 /** Crossplane's chart RBAC, its core and RBAC manager, each as the chart's ServiceAccount. */
-export async function startCrossplane(cluster: Cluster): Promise<{ core: Identity; rbac: Identity }> {
+export async function startCrossplane(
+  cluster: Cluster,
+): Promise<{ core: Identity; rbac: Identity }> {
   const { objects, identityOf } = await installChartRbac(cluster, 'crossplane');
   const core = identityOf('crossplane');
   const rbac = identityOf('crossplane-rbac-manager');

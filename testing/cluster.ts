@@ -214,7 +214,10 @@ export class Cluster {
   /** A kubeconfig that acts as `identity` (the admin's credentials, impersonating it). */
   kubeconfigAs(name: string, identity: Identity, context = 'test'): string {
     const file = path.join(this.dir, `${name}.kubeconfig`);
-    fs.writeFileSync(file, kubeconfigYaml(this.dir, readServer(this.kubeconfig), identity, context));
+    fs.writeFileSync(
+      file,
+      kubeconfigYaml(this.dir, readServer(this.kubeconfig), identity, context),
+    );
     return file;
   }
 
@@ -222,11 +225,18 @@ export class Cluster {
   async resourceOf(apiVersion: string, kind: string): Promise<{ group: string; resource: string }> {
     const url = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
     this.discovery[url] ??= (
-      JSON.parse(await this.kubectlOk(['get', `--raw=${url}`])) as { resources: Record<string, any>[] }
+      JSON.parse(await this.kubectlOk(['get', `--raw=${url}`])) as {
+        resources: Record<string, any>[];
+      }
     ).resources;
-    const found = this.discovery[url].find((r) => r.kind === kind && !(r.name as string).includes('/'));
+    const found = this.discovery[url].find(
+      (r) => r.kind === kind && !(r.name as string).includes('/'),
+    );
     if (found === undefined) throw new Error(`${apiVersion} ${kind}: not served`);
-    return { group: apiVersion.includes('/') ? apiVersion.split('/')[0] : '', resource: found.name as string };
+    return {
+      group: apiVersion.includes('/') ? apiVersion.split('/')[0] : '',
+      resource: found.name as string,
+    };
   }
 
   private readonly discovery: Record<string, Record<string, any>[]> = {};
@@ -262,7 +272,12 @@ process.once('exit', () => {
   for (const c of live) c.killNow();
 });
 
-function kubeconfigYaml(dir: string, server: string, identity?: Identity, context = 'test'): string {
+function kubeconfigYaml(
+  dir: string,
+  server: string,
+  identity?: Identity,
+  context = 'test',
+): string {
   const pki = path.join(dir, 'pki');
   return stringify({
     apiVersion: 'v1',
@@ -320,7 +335,9 @@ function reapOrphans(): void {
   for (const entry of fs.readdirSync(os.tmpdir())) {
     if (!entry.startsWith(RUN_PREFIX)) continue;
     const dir = path.join(os.tmpdir(), entry);
-    const owner = Number(fs.readFileSync(path.join(dir, 'owner'), { encoding: 'utf8', flag: 'a+' }));
+    const owner = Number(
+      fs.readFileSync(path.join(dir, 'owner'), { encoding: 'utf8', flag: 'a+' }),
+    );
     if (Number.isInteger(owner) && owner > 0 && alive(owner)) continue;
     const pids = fs.existsSync(path.join(dir, 'pids'))
       ? fs.readFileSync(path.join(dir, 'pids'), 'utf8').split('\n').map(Number)
@@ -348,7 +365,8 @@ async function waitUntil(
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`${what} not ready after ${timeoutMs} ms\n${diagnose()}`);
+    if (Date.now() > deadline)
+      throw new Error(`${what} not ready after ${timeoutMs} ms\n${diagnose()}`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
@@ -361,7 +379,12 @@ export async function startCluster(): Promise<Cluster> {
     if (kubeconfig === undefined || kubeconfig === '') {
       throw new Error('PLATFORM_TEST_CLUSTER=existing needs KUBECONFIG (the cluster to test on)');
     }
-    return new Cluster(fs.mkdtempSync(path.join(os.tmpdir(), 'platform-existing-')), kubeconfig, false, kubectl);
+    return new Cluster(
+      fs.mkdtempSync(path.join(os.tmpdir(), 'platform-existing-')),
+      kubeconfig,
+      false,
+      kubectl,
+    );
   }
   reapOrphans();
   const [etcd, apiserver, pki] = await Promise.all([

@@ -24,7 +24,14 @@ export const BUILD_TIMEOUT_MS = 40 * 60_000;
 const CACHE_KEEP_MS = 7 * 24 * 3600_000;
 
 /** Our own commands (testing/control-plane/cmd/), built together: they share nearly all packages. */
-const LOCAL = ['helm-template', 'kro-build', 'kro-render', 'pki', 'pod-security', 'vap-check'] as const;
+const LOCAL = [
+  'helm-template',
+  'kro-build',
+  'kro-render',
+  'pki',
+  'pod-security',
+  'vap-check',
+] as const;
 
 interface Upstream {
   /** Its package path, a `tool` of go.mod (built with the module's one set of dependencies). */
@@ -118,7 +125,8 @@ function sourceHash(): string {
 /** The pins an upstream program is built from: go.mod and go.sum, or its own release. */
 function pinHash(program: UpstreamProgram): string {
   const u: Upstream = UPSTREAM[program];
-  if (u.ownModule !== undefined) return hashOf([goVersion(), u.ownModule.path, u.ownModule.version]);
+  if (u.ownModule !== undefined)
+    return hashOf([goVersion(), u.ownModule.path, u.ownModule.version]);
   return hashOf([
     goVersion(),
     u.pkg,
@@ -144,7 +152,10 @@ function entryFor(program: ControlPlaneProgram): { dir: string; label: string } 
   const u: Upstream = UPSTREAM[program as UpstreamProgram];
   const version = u.label.split(' ').pop() ?? '';
   return {
-    dir: path.join(cacheRoot(), `control-plane-${program}-${version}-${pinHash(program as UpstreamProgram)}`),
+    dir: path.join(
+      cacheRoot(),
+      `control-plane-${program}-${version}-${pinHash(program as UpstreamProgram)}`,
+    ),
     label: `${program} (${u.label})`,
   };
 }

@@ -58,9 +58,16 @@ export async function startRenderer(cluster: Cluster): Promise<Renderer> {
   for (const fn of functions) {
     const name = fn.metadata.name as string;
     const socket = path.join(dir, `${name}.sock`);
-    await cluster.start(name, programOf(fn), ['--insecure', '--network=unix', `--address=${socket}`]);
-    await waitUntil(`function ${name}`, async () => fs.existsSync(socket), START_TIMEOUT_MS, () =>
-      cluster.log(name),
+    await cluster.start(name, programOf(fn), [
+      '--insecure',
+      '--network=unix',
+      `--address=${socket}`,
+    ]);
+    await waitUntil(
+      `function ${name}`,
+      async () => fs.existsSync(socket),
+      START_TIMEOUT_MS,
+      () => cluster.log(name),
     );
     served.push({
       ...fn,
@@ -82,15 +89,23 @@ export async function startRenderer(cluster: Cluster): Promise<Renderer> {
     fs.writeFileSync(file, objects.map((o) => stringify(o)).join('---\n'));
     return file;
   };
-  const composition = write('composition.yaml', team.filter((o) => o.kind === 'Composition'));
-  const xrd = write('xrd.yaml', team.filter((o) => o.kind === 'CompositeResourceDefinition'));
+  const composition = write(
+    'composition.yaml',
+    team.filter((o) => o.kind === 'Composition'),
+  );
+  const xrd = write(
+    'xrd.yaml',
+    team.filter((o) => o.kind === 'CompositeResourceDefinition'),
+  );
   let n = 0;
   return {
     render: (xr, options = {}) => {
       n += 1;
       const xrFile = write(`xr-${n}.yaml`, [xr]);
       const observed =
-        options.observed === undefined ? [] : [`--observed-resources=${write(`observed-${n}.yaml`, options.observed)}`];
+        options.observed === undefined
+          ? []
+          : [`--observed-resources=${write(`observed-${n}.yaml`, options.observed)}`];
       return new Promise((done, fail) => {
         execFile(
           cli,
@@ -111,7 +126,8 @@ export async function startRenderer(cluster: Cluster): Promise<Renderer> {
             if (e !== null && (typeof e.code !== 'number' || e.killed === true)) fail(e);
             else {
               const objects = yamlObjects(stdout);
-              const isXr = (o: Manifest): boolean => o.apiVersion === xr.apiVersion && o.kind === xr.kind;
+              const isXr = (o: Manifest): boolean =>
+                o.apiVersion === xr.apiVersion && o.kind === xr.kind;
               done({
                 status: e === null ? 0 : (e.code as number),
                 ...(objects.some(isXr) ? { xr: objects.find(isXr) } : {}),

@@ -8,7 +8,15 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { type Cluster, type Identity, type KubectlResult, START_TIMEOUT_MS, startCluster, waitUntil } from './cluster';
+import { stringify } from 'yaml';
+import {
+  type Cluster,
+  type Identity,
+  type KubectlResult,
+  START_TIMEOUT_MS,
+  startCluster,
+  waitUntil,
+} from './cluster';
 import {
   DIST_PLATFORM,
   installCrds,
@@ -132,19 +140,59 @@ export const condition = (o: Manifest, type: string): Manifest | undefined =>
 export { START_TIMEOUT_MS };
 
 /**
- * A team namespace as Crossplane makes it: the claim composed by `crossplane composition
- * render`, its objects applied by Crossplane's own identity (the chart's ServiceAccount).
- * Crossplane's core does not compose in this cluster (its function packages are never
- * installed: no registry, no kubelet), so the tests apply what it would.
+ * A team namespace as Crossplane makes it: the XR applied, its composition rendered by
+ * `crossplane composition render`, the composed objects applied by Crossplane's own identity
+ * (the chart's ServiceAccount), then rendered again with them observed, as Crossplane's next
+ * reconcile would, and the XR's status written from that. Crossplane's core does not compose in
+ * this cluster itself (its function packages are never installed: no registry, no kubelet), so
+ * the tests do what it would, with its own render engine.
  */
-export async function composeTeamNamespace(platform: Platform, claim: Manifest): Promise<Manifest[]> {
+export async function composeTeamNamespace(
+  platform: Platform,
+  claim: Manifest,
+): Promise<Manifest[]> {
+  const { cluster, renderer } = platform;
+  const as = platform.crossplane === undefined ? {} : { as: platform.crossplane };
+  const name = claim.metadata.name as string;
   // The XR first: the composed objects are owned by it (the garbage collector deletes objects
   // whose owner does not exist), so they must name its uid.
-  await platform.cluster.applyOk([claim]);
-  const xr = (await platform.cluster.get(claim.kind as string, claim.metadata.name as string)) as Manifest;
-  const composed = await platform.renderer.render(xr);
-  if (composed.status !== 0) throw new Error(`render ${claim.metadata.name as string}: ${composed.stderr}`);
-  const objects = composed.composed;
-  await platform.cluster.applyOk(objects, platform.crossplane === undefined ? {} : { as: platform.crossplane });
-  return objects;
+  await cluster.applyOk([claim]);
+  const xr = (await cluster.get(claim.kind as string, name)) as Manifest;
+  const composed = await renderer.render(xr);
+  if (composed.status !== 0) throw new Error(`render ${name}: ${composed.stderr}`);
+  await cluster.applyOk(composed.composed, as);
+  const observed = await Promise.all(
+    composed.composed.map(async (o) => {
+      const { resource } = await cluster.resourceOf(o.apiVersion as string, o.kind as string);
+      return (await cluster.get(
+        resource,
+        o.metadata.name as string,
+        o.metadata.namespace,
+      )) as Manifest;
+    }),
+  );
+  const again = await renderer.render(xr, { observed });
+  if (again.status !== 0 || again.xr === undefined)
+    throw new Error(`render ${name}: ${again.stderr}`);
+  await cluster.kubectlOk(
+    [
+      'apply',
+      '--server-side',
+      '--force-conflicts',
+      '--field-manager=crossplane',
+      '--subresource=status',
+      '-f',
+      '-',
+    ],
+    {
+      ...as,
+      input: stringify({
+        apiVersion: xr.apiVersion,
+        kind: xr.kind,
+        metadata: { name },
+        status: again.xr.status,
+      }),
+    },
+  );
+  return composed.composed;
 }

@@ -14,8 +14,10 @@ export async function templateFiles(
   parameters: Record<string, unknown> = exampleParameters(name, DEV_STACK),
 ): Promise<Record<string, string>> {
   const run = await runOnStack(name, DEV_STACK, parameters);
-  if (run.rejected !== undefined) throw new Error(`${name}: form refused: ${run.rejected.join('; ')}`);
-  if (run.failed !== undefined) throw new Error(`${name}: ${run.failed.step}: ${run.failed.error.message}`);
+  if (run.rejected !== undefined)
+    throw new Error(`${name}: form refused: ${run.rejected.join('; ')}`);
+  if (run.failed !== undefined)
+    throw new Error(`${name}: ${run.failed.step}: ${run.failed.error.message}`);
   return run.mergeRequestFiles ?? {};
 }
 
