@@ -12,15 +12,23 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { parse, parseAllDocuments } from 'yaml';
 import { versions } from '../infra/versions';
-import { type Cluster, type Identity, START_TIMEOUT_MS, waitUntil } from './cluster';
+import {
+  type Cluster,
+  field,
+  type Identity,
+  type Manifest,
+  metaOf,
+  START_TIMEOUT_MS,
+  waitUntil,
+} from './cluster';
+
+export type { Manifest } from './cluster';
 import { CONTROL_PLANE_DIR, controlPlaneCommand } from './control-plane-build';
 
 const execFileAsync = promisify(execFile);
 const ROOT = path.resolve(__dirname, '..');
 export const DIST_PLATFORM = path.join(ROOT, 'dist', 'platform');
 const SHARED_SCHEMAS = path.resolve(ROOT, '..', 'shared', 'schemas');
-
-export type Manifest = Record<string, any>;
 
 /** Every YAML document of a file (or string), as plain objects. */
 export function yamlObjects(text: string): Manifest[] {
@@ -72,7 +80,7 @@ export async function installCrds(cluster: Cluster, crds: readonly Manifest[]): 
     'wait',
     '--for=condition=Established',
     `--timeout=${START_TIMEOUT_MS / 1000}s`,
-    ...crds.map((c) => `crd/${c.metadata.name as string}`),
+    ...crds.map((c) => `crd/${metaOf(c).name}`),
   ]);
 }
 
@@ -147,19 +155,20 @@ async function installChartRbac(
   chart: keyof typeof CHARTS,
 ): Promise<{ objects: Manifest[]; identityOf: (deployment: string) => Identity }> {
   const objects = await chartObjects(chart, cluster.dir);
-  const namespace = objects.find((o) => o.kind === 'Deployment')?.metadata?.namespace as string;
-  await cluster.apply(
-    planObjects('core/v1:Namespace').filter((n) => n.metadata.name === namespace),
-  );
+  const deployment = objects.find((o) => o.kind === 'Deployment');
+  const namespace = deployment === undefined ? undefined : metaOf(deployment).namespace;
+  if (namespace === undefined) throw new Error(`${chart} chart: no namespaced Deployment`);
+  await cluster.apply(planObjects('core/v1:Namespace').filter((n) => metaOf(n).name === namespace));
   const rbac = objects.filter((o) => RBAC_KINDS.includes(o.kind as string));
   const r = await cluster.apply(rbac);
   if (r.status !== 0) throw new Error(`${chart} chart RBAC: ${r.stderr}`);
   return {
     objects,
-    identityOf: (deployment) => {
-      const d = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === deployment);
-      if (d === undefined) throw new Error(`${chart} chart: no Deployment ${deployment}`);
-      return serviceAccount(namespace, d.spec.template.spec.serviceAccountName as string);
+    identityOf: (name) => {
+      const d = objects.find((o) => o.kind === 'Deployment' && metaOf(o).name === name);
+      const account = field<string>(d, 'spec', 'template', 'spec', 'serviceAccountName');
+      if (account === undefined) throw new Error(`${chart} chart: no Deployment ${name}`);
+      return serviceAccount(namespace, account);
     },
   };
 }
@@ -205,18 +214,17 @@ async function aggregatedRolesOf(
           `system:serviceaccount:${s.namespace as string}:${s.name as string}` === identity.user,
       ),
     )
-    .map((b) => b.roleRef.name as string);
+    .map((b) => field<string>(b, 'roleRef', 'name'));
   const aggregating = objects.filter(
     (o) =>
-      o.kind === 'ClusterRole' &&
-      o.aggregationRule !== undefined &&
-      bound.includes(o.metadata.name),
+      o.kind === 'ClusterRole' && o.aggregationRule !== undefined && bound.includes(metaOf(o).name),
   );
   for (const role of aggregating) {
-    const name = role.metadata.name as string;
+    const name = metaOf(role).name;
     await waitUntil(
       `ClusterRole ${name} (aggregation)`,
-      async () => ((await cluster.get('clusterrole', name))?.rules?.length ?? 0) > 0,
+      async () =>
+        (field<unknown[]>(await cluster.get('clusterrole', name), 'rules')?.length ?? 0) > 0,
       START_TIMEOUT_MS,
       () => cluster.log('kube-controller-manager'),
     );

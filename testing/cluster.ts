@@ -30,6 +30,28 @@ export const START_TIMEOUT_MS = 120_000;
 export const KUBECTL_TIMEOUT_MS = 60_000;
 const RUN_PREFIX = 'platform-cluster-';
 
+/**
+ * A Kubernetes object of any kind, as read from YAML or JSON: tests inspect them freely.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- objects of every kind and version
+export type Manifest = Record<string, any>;
+
+export interface ObjectMeta {
+  readonly name: string;
+  readonly namespace?: string;
+  readonly uid?: string;
+  readonly labels?: Record<string, string>;
+  readonly annotations?: Record<string, string>;
+}
+export const metaOf = (o: Manifest): ObjectMeta => o.metadata as ObjectMeta;
+
+/** The value at a path of an object, or undefined. */
+export function field<T>(o: Manifest | undefined, ...path: (string | number)[]): T | undefined {
+  let v: unknown = o;
+  for (const k of path) v = (v as Record<string | number, unknown> | undefined)?.[k];
+  return v as T | undefined;
+}
+
 /** A user name and its groups, as the API server's authenticators would report them. */
 export interface Identity {
   readonly user: string;
@@ -141,7 +163,10 @@ export class Cluster {
   }
 
   /** Server-side apply of objects (as the admin unless `as`); a refusal is a result. */
-  apply(objects: readonly object[], o: KubectlOptions & { dryRun?: boolean } = {}) {
+  apply(
+    objects: readonly object[],
+    o: KubectlOptions & { dryRun?: boolean } = {},
+  ): Promise<KubectlResult> {
     // Namespaces first, as a cluster's own order would have them (kubectl keeps the given order).
     const isNamespace = (x: object): boolean => (x as { kind?: string }).kind === 'Namespace';
     const docs = [...objects.filter(isNamespace), ...objects.filter((x) => !isNamespace(x))]
@@ -173,7 +198,7 @@ export class Cluster {
     name: string,
     namespace?: string,
     o: { managedFields?: boolean } = {},
-  ): Promise<Record<string, any> | undefined> {
+  ): Promise<Manifest | undefined> {
     const r = await this.kubectl([
       'get',
       resource,
@@ -185,7 +210,7 @@ export class Cluster {
     ]);
     if (r.status !== 0 && /NotFound|not found/.test(r.stderr)) return undefined;
     if (r.status !== 0) throw new Error(`kubectl get ${resource} ${name}: ${r.stderr}`);
-    return JSON.parse(r.stdout) as Record<string, any>;
+    return JSON.parse(r.stdout) as Manifest;
   }
 
   /**
@@ -226,20 +251,18 @@ export class Cluster {
     const url = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
     this.discovery[url] ??= (
       JSON.parse(await this.kubectlOk(['get', `--raw=${url}`])) as {
-        resources: Record<string, any>[];
+        resources: { name: string; kind: string }[];
       }
     ).resources;
-    const found = this.discovery[url].find(
-      (r) => r.kind === kind && !(r.name as string).includes('/'),
-    );
+    const found = this.discovery[url].find((r) => r.kind === kind && !r.name.includes('/'));
     if (found === undefined) throw new Error(`${apiVersion} ${kind}: not served`);
     return {
       group: apiVersion.includes('/') ? apiVersion.split('/')[0] : '',
-      resource: found.name as string,
+      resource: found.name,
     };
   }
 
-  private readonly discovery: Record<string, Record<string, any>[]> = {};
+  private readonly discovery: Record<string, { name: string; kind: string }[]> = {};
 
   /** Stops every process this harness started (TERM, then KILL after 10 s) and removes its folder. */
   async stop(): Promise<void> {
@@ -344,7 +367,7 @@ function reapOrphans(): void {
       : [];
     for (const pid of pids.filter((p) => p > 0)) {
       // Only a process of this run: its working directory is the run's folder.
-      let cwd = '';
+      let cwd: string;
       try {
         cwd = fs.readlinkSync(`/proc/${pid}/cwd`);
       } catch {

@@ -254,7 +254,9 @@ export async function controlPlaneCommand(program: ControlPlaneProgram): Promise
     } catch (e) {
       fs.rmSync(partial, { recursive: true, force: true });
       const err = e as { stderr?: string; message: string };
-      throw new Error(`control-plane: building ${label} failed:\n${err.stderr ?? err.message}`);
+      throw new Error(`control-plane: building ${label} failed:\n${err.stderr ?? err.message}`, {
+        cause: e,
+      });
     }
     fs.rmSync(dir, { recursive: true, force: true });
     fs.renameSync(partial, dir);

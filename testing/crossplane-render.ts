@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
-import { type Cluster, waitUntil, START_TIMEOUT_MS } from './cluster';
+import { type Cluster, field, metaOf, waitUntil, START_TIMEOUT_MS } from './cluster';
 import { DIST_PLATFORM, type Manifest, yamlObjects } from './cluster-addons';
 import { controlPlaneCommand, type UpstreamProgram } from './control-plane-build';
 
@@ -20,7 +20,7 @@ const distObjects = (file: string): Manifest[] =>
 
 /** The program that serves a Function package of dist/. */
 function programOf(fn: Manifest): UpstreamProgram {
-  const pkg = fn.spec.package as string;
+  const pkg = field<string>(fn, 'spec', 'package') ?? '';
   if (pkg.includes('/function-patch-and-transform:')) return 'function-patch-and-transform';
   if (pkg.includes('/function-auto-ready:')) return 'function-auto-ready';
   throw new Error(`no local build for the Function package ${pkg}`);
@@ -56,7 +56,8 @@ export async function startRenderer(cluster: Cluster): Promise<Renderer> {
   );
   const served: Manifest[] = [];
   for (const fn of functions) {
-    const name = fn.metadata.name as string;
+    const meta = metaOf(fn);
+    const name = meta.name;
     const socket = path.join(dir, `${name}.sock`);
     await cluster.start(name, programOf(fn), [
       '--insecure',
@@ -65,16 +66,16 @@ export async function startRenderer(cluster: Cluster): Promise<Renderer> {
     ]);
     await waitUntil(
       `function ${name}`,
-      async () => fs.existsSync(socket),
+      () => Promise.resolve(fs.existsSync(socket)),
       START_TIMEOUT_MS,
       () => cluster.log(name),
     );
     served.push({
       ...fn,
       metadata: {
-        ...fn.metadata,
+        ...meta,
         annotations: {
-          ...fn.metadata.annotations,
+          ...meta.annotations,
           'render.crossplane.io/runtime': 'Development',
           'render.crossplane.io/runtime-development-target': `unix://${socket}`,
         },

@@ -11,8 +11,10 @@ import * as path from 'node:path';
 import { stringify } from 'yaml';
 import {
   type Cluster,
+  field,
   type Identity,
   type KubectlResult,
+  metaOf,
   START_TIMEOUT_MS,
   startCluster,
   waitUntil,
@@ -104,7 +106,7 @@ export async function startPlatform(): Promise<Platform> {
  * every time, not now and then.
  */
 async function createPasswordSeed(cluster: Cluster): Promise<void> {
-  const seeds = planObjects('core/v1:Secret').filter((s) => /password-seed/.test(s.metadata.name));
+  const seeds = planObjects('core/v1:Secret').filter((s) => /password-seed/.test(metaOf(s).name));
   let value = '';
   while (!/[+/]/.test(value)) value = randomBytes(48).toString('base64');
   for (const seed of seeds) {
@@ -135,7 +137,7 @@ export async function waitForObject(
 }
 
 export const condition = (o: Manifest, type: string): Manifest | undefined =>
-  (o.status?.conditions as Manifest[] | undefined)?.find((c) => c.type === type);
+  field<Manifest[]>(o, 'status', 'conditions')?.find((c) => c.type === type);
 
 export { START_TIMEOUT_MS };
 
@@ -153,7 +155,7 @@ export async function composeTeamNamespace(
 ): Promise<Manifest[]> {
   const { cluster, renderer } = platform;
   const as = platform.crossplane === undefined ? {} : { as: platform.crossplane };
-  const name = claim.metadata.name as string;
+  const name = metaOf(claim).name;
   // The XR first: the composed objects are owned by it (the garbage collector deletes objects
   // whose owner does not exist), so they must name its uid.
   await cluster.applyOk([claim]);
@@ -164,11 +166,7 @@ export async function composeTeamNamespace(
   const observed = await Promise.all(
     composed.composed.map(async (o) => {
       const { resource } = await cluster.resourceOf(o.apiVersion as string, o.kind as string);
-      return (await cluster.get(
-        resource,
-        o.metadata.name as string,
-        o.metadata.namespace,
-      )) as Manifest;
+      return (await cluster.get(resource, metaOf(o).name, metaOf(o).namespace)) as Manifest;
     }),
   );
   const again = await renderer.render(xr, { observed });
@@ -187,10 +185,10 @@ export async function composeTeamNamespace(
     {
       ...as,
       input: stringify({
-        apiVersion: xr.apiVersion,
-        kind: xr.kind,
+        apiVersion: field<string>(xr, 'apiVersion'),
+        kind: field<string>(xr, 'kind'),
         metadata: { name },
-        status: again.xr.status,
+        status: field<Manifest>(again.xr, 'status'),
       }),
     },
   );

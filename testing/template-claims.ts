@@ -3,10 +3,11 @@
  * Backstage's own actions, offline), for the tests that hand them to the real engines.
  */
 import { parse } from 'yaml';
+import { type Manifest } from './cluster';
 import { exampleParameters, runOnStack, type TemplateName } from './template-examples';
 import { DEV_STACK } from './template-run';
 
-export type Claim = Record<string, any>;
+export type Claim = Manifest;
 
 /** The files a template's merge request adds, for the worked example or `parameters`. */
 export async function templateFiles(

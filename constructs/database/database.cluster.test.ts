@@ -35,7 +35,7 @@ beforeAll(async () => {
   platform = await startPlatform();
   const { cluster } = platform;
   const team = parse(
-    (await templateFiles('team-namespace'))['claims/teamnamespaces/team-a.yaml'] as string,
+    (await templateFiles('team-namespace'))['claims/teamnamespaces/team-a.yaml'],
   ) as Manifest;
   await composeTeamNamespace(platform, team);
   claim = await templateClaim('postgres-database');

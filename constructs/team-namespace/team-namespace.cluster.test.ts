@@ -29,10 +29,10 @@ beforeAll(async () => {
   platform = await startPlatform();
   const { cluster } = platform;
   teamA = parse(
-    (await templateFiles('team-namespace'))['claims/teamnamespaces/team-a.yaml'] as string,
+    (await templateFiles('team-namespace'))['claims/teamnamespaces/team-a.yaml'],
   ) as Manifest;
   teamB = parse(
-    (await templateFiles('customer-group'))['claims/teamnamespaces/team-b.yaml'] as string,
+    (await templateFiles('customer-group'))['claims/teamnamespaces/team-b.yaml'],
   ) as Manifest;
   await waitForObject(
     cluster,
