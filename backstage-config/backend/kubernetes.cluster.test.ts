@@ -57,7 +57,21 @@ let work: string;
 let baseUrl: string;
 
 beforeAll(async () => {
-  platform = await startPlatform();
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'portal-k8s-'));
+  fs.chmodSync(work, 0o755);
+  const [dbPort, port] = [await freePort(), await freePort()];
+  baseUrl = `http://127.0.0.1:${port}`;
+  // PostgreSQL starts while the control plane does.
+  [platform, pg] = await Promise.all([
+    startPlatform(),
+    startPostgres({
+      dataDir: path.join(work, 'postgres'),
+      port: dbPort,
+      password: randomBytes(16).toString('base64url'),
+      persistent: false,
+      database: 'backstage',
+    }),
+  ]);
   const { cluster } = platform;
   const team = parse(
     (await templateFiles('team-namespace'))['claims/teamnamespaces/team-a.yaml'] as string,
@@ -90,17 +104,6 @@ beforeAll(async () => {
   ).trim();
   const server = /server: (\S+)/.exec(fs.readFileSync(cluster.kubeconfig, 'utf8'))?.[1] as string;
 
-  work = fs.mkdtempSync(path.join(os.tmpdir(), 'portal-k8s-'));
-  fs.chmodSync(work, 0o755);
-  const [dbPort, port] = [await freePort(), await freePort()];
-  baseUrl = `http://127.0.0.1:${port}`;
-  pg = await startPostgres({
-    dataDir: path.join(work, 'postgres'),
-    port: dbPort,
-    password: randomBytes(16).toString('base64url'),
-    persistent: false,
-    database: 'backstage',
-  });
   const stackLayer = stackConfigLayer({
     techdocs: { volumeSize: '5Gi' },
     adminGroups: ['group:default/platform-team'],
