@@ -8,6 +8,7 @@ import {
   restrictedPodSecurityContext,
   WORKLOAD_USERS,
 } from './addon';
+import { ArgumentsChecker } from './arguments';
 
 export interface KroArgs {
   /** The cluster to install into. */
@@ -45,6 +46,11 @@ export class Kro extends pulumi.ComponentResource {
   public readonly passwordSeedSecretName: pulumi.Output<string>;
 
   constructor(name: string, args: KroArgs, opts?: pulumi.ComponentResourceOptions) {
+    new ArgumentsChecker('platform:kro:Kro', name)
+      .chartVersion('chartVersion', args.chartVersion)
+      .namespace('namespace', args.namespace)
+      .objectName('passwordSeedSecretName', args.passwordSeedSecretName, true)
+      .done();
     super('platform:kro:Kro', name, {}, opts);
     const childOpts = { parent: this, provider: args.provider };
     const namespace = restrictedNamespace(

@@ -114,7 +114,7 @@ describe('the platform stack under mocks', () => {
         platform: UNKNOWN_MARKER,
         platformTeam: UNKNOWN_MARKER,
         customers: UNKNOWN_MARKER,
-        'team-a': UNKNOWN_MARKER,
+        customerGroups: { 'team-a': UNKNOWN_MARKER },
       },
       installedVersions: {
         crossplane: versions.crossplane.chart,
