@@ -162,3 +162,16 @@ export function renderReport(r: BenchResult): string {
     ...table(['path', 'time', 'its floor', 'ratio'], rows),
   ].join('\n');
 }
+
+export const REPORT_START = '<!-- npm run bench:readme writes from here -->';
+export const REPORT_END = '<!-- to here, from scripts/bench/recorded.json -->';
+
+/** `readme` with the text between the report's markers replaced by `report`. */
+export function withReport(readme: string, report: string): string {
+  const start = readme.indexOf(REPORT_START);
+  const end = readme.indexOf(REPORT_END);
+  if (start < 0 || end < start) {
+    throw new Error(`README.md has no "${REPORT_START}" ... "${REPORT_END}" section`);
+  }
+  return `${readme.slice(0, start + REPORT_START.length)}\n\n${report}\n\n${readme.slice(end)}`;
+}
