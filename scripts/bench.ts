@@ -16,6 +16,16 @@ import { renderReport, type BenchResult, type Samples } from './bench/report';
 
 const ROOT = path.resolve(__dirname, '..');
 const LOADER = path.join(ROOT, 'scripts', 'ts-require.cjs');
+
+/** The node arguments of an npm script (`node <args>`), so that what is measured is what npm runs. */
+function npmScript(name: string): string[] {
+  const { scripts } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  const [command, ...args] = scripts[name].split(' ');
+  if (command !== 'node') throw new Error(`npm run ${name} does not run node: ${scripts[name]}`);
+  return args;
+}
 export const RECORDED = path.join(ROOT, 'scripts', 'bench', 'recorded.json');
 
 const { values } = parseArgs({
@@ -134,7 +144,7 @@ function benchSynth(): BenchResult['synth'] {
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
   const [npmRun, app, floorSamples, npmStart] = measure('synth', [
     { file: npm, args: ['run', '-s', 'synth'], env: out('npm') },
-    node(['--require', LOADER, 'charts/main.ts'], out('app')),
+    node(npmScript('synth'), out('app')),
     {
       file: process.execPath,
       args: [floor],
@@ -183,9 +193,7 @@ function benchPlan(groups: readonly number[]): BenchResult['plan'] {
   );
   const commands = groups.map((count) =>
     node([
-      '--require',
-      LOADER,
-      'scripts/plan.ts',
+      ...npmScript('plan'),
       '--stack',
       `groups-${count}`,
       '--stack-file',
