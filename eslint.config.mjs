@@ -35,7 +35,21 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.mjs', '**/*.mts'],
+    files: ['**/*.mjs', '**/*.mts', '**/*.cjs'],
     ...tseslint.configs.disableTypeChecked,
+  },
+  {
+    // The TypeScript loader (scripts/ts-require.cjs) is plain CommonJS, run by Node as is.
+    files: ['**/*.cjs'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: {
+        require: 'readonly',
+        module: 'writable',
+        process: 'readonly',
+        __dirname: 'readonly',
+      },
+    },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { App } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
+import { TS_REQUIRE } from '../testing/cli';
 import { validateObject } from '../testing/schemas';
 import { buildPlatformCharts } from './platform';
 
@@ -47,7 +48,7 @@ describe('platform charts', () => {
     const beside = path.join(work, 'out', 'claims-repository', 'keep.txt');
     fs.mkdirSync(path.dirname(beside), { recursive: true });
     fs.writeFileSync(beside, 'not ours');
-    execFileSync('node', ['--require', 'tsx/cjs', 'charts/main.ts'], {
+    execFileSync('node', ['--require', TS_REQUIRE, 'charts/main.ts'], {
       cwd: root,
       env: { ...process.env, CDK8S_OUTDIR: subprocess, PLATFORM_DIST: generated },
       // Half a second alone; a loaded two-core machine can make it many times that.

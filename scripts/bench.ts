@@ -1,93 +1,318 @@
 /**
- * `npm run bench`: wall time of `npm run synth`'s app (the same command cdk8s.yaml runs) against
- * its floor, a bare node process that only loads the same libraries and serializes the same
- * objects to YAML files. The difference is what our constructs, TypeScript loading and
- * validation cost. Not a test: it prints figures for the README's performance section.
+ * `npm run bench [-- --only synth,plan,portal,catalog] [--groups 0,100,1000] [--entities
+ * 1000,5000] [--runs N]`: each path a user waits on, beside its floor, in one run: the commands
+ * of a row and its floor run in turns (median of --runs each), so that other load on the machine
+ * hits them alike and their ratio means something even when the times do not. Prints the report
+ * (scripts/bench/report.ts) and records what it measured in scripts/bench/recorded.json, from
+ * which `npm run bench:readme` writes the README's performance section. Not a test.
  */
-import { execFileSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
 import { parseAllDocuments } from 'yaml';
+import { renderReport, type BenchResult, type Samples } from './bench/report';
 
-const root = path.resolve(__dirname, '..');
-const runs = Number(process.env.BENCH_RUNS ?? 7);
+const ROOT = path.resolve(__dirname, '..');
+const LOADER = path.join(ROOT, 'scripts', 'ts-require.cjs');
 
-function time(command: string, args: string[], env: NodeJS.ProcessEnv = {}): number {
-  const start = performance.now();
-  execFileSync(command, args, { cwd: root, env: { ...process.env, ...env }, stdio: 'ignore' });
-  return performance.now() - start;
+/** The node arguments of an npm script (`node <args>`), so that what is measured is what npm runs. */
+function npmScript(name: string): string[] {
+  const { scripts } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  const [command, ...args] = scripts[name].split(' ');
+  if (command !== 'node') throw new Error(`npm run ${name} does not run node: ${scripts[name]}`);
+  return args;
 }
+export const RECORDED = path.join(ROOT, 'scripts', 'bench', 'recorded.json');
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-
-function measure(label: string, run: () => number): number {
-  run(); // warm the file system cache
-  const samples = Array.from({ length: runs }, run);
-  const m = median(samples);
-  console.log(
-    `${label.padEnd(44)} median ${m.toFixed(0).padStart(5)} ms  (min ${Math.min(...samples).toFixed(0)}, max ${Math.max(...samples).toFixed(0)}, n=${runs})`,
-  );
-  return m;
-}
-
+const { values } = parseArgs({
+  options: {
+    only: { type: 'string', default: 'synth,plan,portal,catalog' },
+    groups: { type: 'string', default: '0,100,1000' },
+    entities: { type: 'string', default: '1000,5000' },
+    runs: { type: 'string', default: '5' },
+    out: { type: 'string', default: RECORDED },
+  },
+});
+const only = new Set(values.only.split(','));
+const runs = Number(values.runs);
+const numbers = (list: string): number[] => list.split(',').map(Number);
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'platform-bench-'));
-try {
-  // The objects the app synthesizes, as JSON, for the floor process to serialize again.
-  const synthOut = path.join(work, 'synth');
-  execFileSync('node', ['--require', 'tsx/cjs', 'charts/main.ts'], {
-    cwd: root,
-    env: { ...process.env, CDK8S_OUTDIR: synthOut, PLATFORM_DIST: path.join(work, 'generated') },
-    stdio: 'ignore',
-  });
-  const files = fs.readdirSync(synthOut).filter((f) => f.endsWith('.yaml'));
-  const objects = Object.fromEntries(
-    files.map((f) => [
-      f,
-      parseAllDocuments(fs.readFileSync(path.join(synthOut, f), 'utf8')).map(
-        (d) => d.toJS() as unknown,
-      ),
-    ]),
-  );
-  const objectsFile = path.join(work, 'objects.json');
-  fs.writeFileSync(objectsFile, JSON.stringify(objects));
-  const count = Object.values(objects).reduce((n, docs) => n + docs.length, 0);
-  console.log(`${count} objects in ${files.length} files\n`);
+// PostgreSQL runs as its own user when this runs as root: it must reach its data folders.
+fs.chmodSync(work, 0o755);
 
-  const floorScript = path.join(work, 'floor.js');
+interface Command {
+  readonly file: string;
+  readonly args: readonly string[];
+  readonly env?: NodeJS.ProcessEnv;
+  /** Node options before the entry point; the CPU recorder is added to node commands. */
+  readonly node?: readonly string[];
+}
+
+/** Wall time and (for node commands) the process's own CPU time of one run. */
+function once(c: Command): { wall: number; cpu?: number } {
+  const cpuFile = path.join(work, `cpu-${process.pid}.json`);
+  fs.rmSync(cpuFile, { force: true });
+  const args = c.node !== undefined ? [...c.node, '--require', CPU_RECORDER, ...c.args] : c.args;
+  const start = performance.now();
+  const run = spawnSync(c.file, args, {
+    cwd: ROOT,
+    env: { ...process.env, ...c.env, BENCH_CPU_FILE: cpuFile },
+    stdio: ['ignore', 'ignore', 'pipe'],
+    encoding: 'utf8',
+  });
+  const wall = performance.now() - start;
+  if (run.status !== 0) throw new Error(`${c.file} ${c.args.join(' ')} failed:\n${run.stderr}`);
+  const cpu = fs.existsSync(cpuFile) ? Number(fs.readFileSync(cpuFile, 'utf8')) : undefined;
+  return { wall, ...(cpu !== undefined ? { cpu } : {}) };
+}
+
+const CPU_RECORDER = path.join(work, 'cpu-recorder.js');
+fs.writeFileSync(
+  CPU_RECORDER,
+  "process.on('exit', () => { const u = process.cpuUsage(); require('fs').writeFileSync(process.env.BENCH_CPU_FILE, String((u.user + u.system) / 1000)); });\n",
+);
+
+/** Each command once to warm the caches, then `runs` rounds of all of them in turn. */
+function measure(label: string, commands: readonly Command[]): Samples[] {
+  commands.forEach(once);
+  const samples = commands.map(() => ({ wallMs: [] as number[], cpuMs: [] as number[] }));
+  for (let round = 0; round < runs; round++) {
+    commands.forEach((c, i) => {
+      const { wall, cpu } = once(c);
+      samples[i].wallMs.push(Math.round(wall));
+      if (cpu !== undefined) samples[i].cpuMs.push(Math.round(cpu));
+    });
+    process.stderr.write(`${label}: round ${round + 1} of ${runs}\n`);
+  }
+  return samples.map((s) => (s.cpuMs.length > 0 ? s : { wallMs: s.wallMs }));
+}
+
+const node = (args: readonly string[], env?: NodeJS.ProcessEnv): Command => ({
+  file: process.execPath,
+  node: [],
+  args,
+  ...(env !== undefined ? { env } : {}),
+});
+
+/** The synth app, npm run synth, and a floor that writes the same files from plain objects. */
+function benchSynth(): BenchResult['synth'] {
+  const out = (name: string): NodeJS.ProcessEnv => ({
+    CDK8S_OUTDIR: path.join(work, name, 'platform'),
+    PLATFORM_DIST: path.join(work, name),
+  });
+  spawnSync(process.execPath, ['--require', LOADER, 'charts/main.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, ...out('reference') },
+  });
+  const reference = path.join(work, 'reference');
+  const files = fs
+    .readdirSync(reference, { recursive: true, encoding: 'utf8' })
+    .filter((f) => fs.statSync(path.join(reference, f)).isFile());
+  // Manifests and catalog files as objects, for the floor to serialize again; anything else (the
+  // templates' skeletons are Nunjucks, not YAML) as its text.
+  const contents = Object.fromEntries(
+    files.map((f) => {
+      const text = fs.readFileSync(path.join(reference, f), 'utf8');
+      return [
+        f,
+        /^(platform|catalog)\//.test(f)
+          ? parseAllDocuments(text).map((d) => d.toJS() as unknown)
+          : text,
+      ];
+    }),
+  );
+  const contentsFile = path.join(work, 'contents.json');
+  fs.writeFileSync(contentsFile, JSON.stringify(contents));
+  const floor = path.join(work, 'synth-floor.js');
   fs.writeFileSync(
-    floorScript,
+    floor,
     [
       "require('cdk8s'); require('constructs'); require('cdk8s-plus-29');",
       "const YAML = require('yaml'); const fs = require('fs'); const path = require('path');",
-      `const objects = JSON.parse(fs.readFileSync(${JSON.stringify(objectsFile)}, 'utf8'));`,
-      'const out = process.env.CDK8S_OUTDIR; fs.mkdirSync(out, { recursive: true });',
-      'for (const [file, docs] of Object.entries(objects)) {',
-      "  fs.writeFileSync(path.join(out, file), docs.map((d) => YAML.stringify(d, { lineWidth: 0 })).join('---\\n'));",
+      `const contents = JSON.parse(fs.readFileSync(${JSON.stringify(contentsFile)}, 'utf8'));`,
+      'for (const [file, content] of Object.entries(contents)) {',
+      '  const target = path.join(process.env.PLATFORM_DIST, file);',
+      '  fs.mkdirSync(path.dirname(target), { recursive: true });',
+      "  fs.writeFileSync(target, typeof content === 'string' ? content : content.map((d) => YAML.stringify(d, { lineWidth: 0 })).join('---\\n'));",
       '}',
     ].join('\n'),
   );
-
-  const app = measure('synth app (node --require tsx/cjs charts/main.ts)', () =>
-    time('node', ['--require', 'tsx/cjs', 'charts/main.ts'], {
-      CDK8S_OUTDIR: path.join(work, 'a'),
-      PLATFORM_DIST: path.join(work, 'generated'),
-    }),
-  );
-  const floor = measure('floor (load libraries, write same YAML)', () =>
-    time('node', [floorScript], {
-      NODE_PATH: path.join(root, 'node_modules'),
-      CDK8S_OUTDIR: path.join(work, 'b'),
-    }),
-  );
-  const bare = measure('bare node (node -e 0)', () => time('node', ['-e', '0']));
-  console.log(
-    `\nsynth costs ${(app - floor).toFixed(0)} ms over the floor (${(app / floor).toFixed(2)}x); node itself starts in ${bare.toFixed(0)} ms.`,
-  );
-} finally {
-  fs.rmSync(work, { recursive: true, force: true });
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const [npmRun, app, floorSamples, npmStart] = measure('synth', [
+    { file: npm, args: ['run', '-s', 'synth'], env: out('npm') },
+    node(npmScript('synth'), out('app')),
+    {
+      file: process.execPath,
+      args: [floor],
+      env: { ...out('floor'), NODE_PATH: path.join(ROOT, 'node_modules') },
+    },
+    { file: npm, args: ['run', '-s', 'env'] },
+  ]);
+  return {
+    npmRun,
+    app: { wallMs: app.wallMs },
+    floor: floorSamples,
+    npmStart,
+    files: files.length,
+  };
 }
+
+/** The dev stack with `count` more customer groups, one member each, as a stack file. */
+function stackWithGroups(count: number): string {
+  const dev = fs.readFileSync(path.join(ROOT, 'Pulumi.dev.yaml'), 'utf8');
+  const groups = Array.from(
+    { length: count },
+    (_, i) =>
+      `    - path: bench-${i}\n      name: Bench ${i}\n      visibility: private\n      members:\n        - userId: ${100_000 + i}\n          accessLevel: developer\n`,
+  ).join('');
+  const file = path.join(work, `Pulumi.groups-${count}.yaml`);
+  fs.writeFileSync(file, `${dev}${groups}`);
+  return file;
+}
+
+function benchPlan(groups: readonly number[]): BenchResult['plan'] {
+  const floor = path.join(work, 'plan-floor.js');
+  fs.writeFileSync(
+    floor,
+    [
+      '@pulumi/pulumi',
+      '@pulumi/kubernetes',
+      '@pulumi/random',
+      'cdk8s',
+      'constructs',
+      'cdk8s-plus-29',
+      'yaml',
+      'zod',
+    ]
+      .map((m) => `require(${JSON.stringify(m)});`)
+      .join('\n'),
+  );
+  const commands = groups.map((count) =>
+    node([
+      ...npmScript('plan'),
+      '--stack',
+      `groups-${count}`,
+      '--stack-file',
+      stackWithGroups(count),
+      '--out',
+      path.join(work, `plan-${count}.yaml`),
+    ]),
+  );
+  const [floorSamples, ...samples] = measure('plan', [
+    { ...node([floor]), env: { NODE_PATH: path.join(ROOT, 'node_modules') } },
+    ...commands,
+  ]);
+  return {
+    floor: floorSamples,
+    groups: groups.map((count, i) => ({ count, samples: samples[i] })),
+  };
+}
+
+/** Runs scripts/bench/portal-run.ts once; resolves to what it printed. */
+function portalRun(
+  dataDir: string,
+  entities: number,
+): Promise<{ wall: number; readyMs: number; ingestMs?: number }> {
+  return new Promise((resolve, reject) => {
+    const start = performance.now();
+    const child = spawn(
+      process.execPath,
+      [
+        '--require',
+        'tsx/cjs',
+        path.join(ROOT, 'scripts', 'bench', 'portal-run.ts'),
+        '--data',
+        dataDir,
+        '--entities',
+        String(entities),
+      ],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`portal run failed (${code}):\n${stderr}`));
+      const line = stdout.trim().split('\n').pop() ?? '{}';
+      resolve({
+        wall: performance.now() - start,
+        ...(JSON.parse(line) as { readyMs: number; ingestMs?: number }),
+      });
+    });
+  });
+}
+
+async function benchPortal(): Promise<BenchResult['portal']> {
+  const backend = path.join(ROOT, 'backstage-config', 'backend');
+  const { dependencies } = JSON.parse(
+    fs.readFileSync(path.join(backend, 'package.json'), 'utf8'),
+  ) as { dependencies: Record<string, string> };
+  const floor = path.join(work, 'portal-floor.js');
+  fs.writeFileSync(
+    floor,
+    Object.keys(dependencies)
+      .map((d) => `require(${JSON.stringify(d)});`)
+      .join('\n'),
+  );
+  const cold: number[] = [];
+  const warm: number[] = [];
+  const floorMs: number[] = [];
+  for (let round = 0; round < runs; round++) {
+    const dir = path.join(work, `portal-${round}`, 'postgres');
+    fs.mkdirSync(path.dirname(dir), { recursive: true, mode: 0o755 });
+    cold.push(Math.round((await portalRun(dir, 0)).readyMs));
+    warm.push(Math.round((await portalRun(dir, 0)).readyMs));
+    floorMs.push(
+      Math.round(
+        once({
+          file: process.execPath,
+          args: [floor],
+          env: {
+            NODE_PATH:
+              path.join(backend, 'node_modules') + path.delimiter + path.join(ROOT, 'node_modules'),
+          },
+        }).wall,
+      ),
+    );
+    process.stderr.write(`portal: round ${round + 1} of ${runs}\n`);
+  }
+  return { floor: { wallMs: floorMs }, cold: { wallMs: cold }, warm: { wallMs: warm } };
+}
+
+async function benchCatalog(sizes: readonly number[]): Promise<BenchResult['catalog']> {
+  const results: { entities: number; ms: number }[] = [];
+  for (const entities of sizes) {
+    const dir = path.join(work, `catalog-${entities}`, 'postgres');
+    fs.mkdirSync(path.dirname(dir), { recursive: true, mode: 0o755 });
+    const run = await portalRun(dir, entities);
+    results.push({ entities, ms: Math.round(run.ingestMs ?? NaN) });
+    process.stderr.write(`catalog: ${entities} entities\n`);
+  }
+  return results;
+}
+
+async function main(): Promise<void> {
+  const result: BenchResult = {
+    machine: { cpus: os.cpus().length, node: process.versions.node, loadAverage: os.loadavg()[0] },
+    runs,
+    ...(only.has('synth') ? { synth: benchSynth() } : {}),
+    ...(only.has('plan') ? { plan: benchPlan(numbers(values.groups)) } : {}),
+    ...(only.has('portal') ? { portal: await benchPortal() } : {}),
+    ...(only.has('catalog') ? { catalog: await benchCatalog(numbers(values.entities)) } : {}),
+  };
+  fs.mkdirSync(path.dirname(values.out), { recursive: true });
+  fs.writeFileSync(values.out, `${JSON.stringify(result, null, 2)}\n`);
+  console.log(renderReport(result));
+}
+
+main()
+  .catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  })
+  .finally(() => fs.rmSync(work, { recursive: true, force: true }));

@@ -182,4 +182,41 @@ describe.concurrent('npm run plan', { timeout: TEST_TIMEOUT_MS }, () => {
       crossplaneFunctions: { patchAndTransform: 'v0.10.8', autoReady: 'v0.7.0' },
     });
   });
+
+  it('makes the portal wait for the Secrets it reads, not for every customer group', async () => {
+    // Customer groups after the dev stack's team-a, each with a member: 300 groups, 600 resources.
+    const groups = Array.from(
+      { length: 300 },
+      (_, i) =>
+        `    - path: team-${i}\n      name: Team ${i}\n      visibility: private\n      members:\n        - userId: ${5000 + i}\n          accessLevel: developer\n`,
+    ).join('');
+    const { status, stderr, out } = await planStack('many-groups', `${devStack}${groups}`);
+    expect(status, stderr).toBe(0);
+    const resources = (
+      parse(fs.readFileSync(out, 'utf8')) as {
+        resources: { type: string; name: string; dependsOn?: string[] }[];
+      }
+    ).resources;
+    expect(resources.filter((r) => r.type === 'gitlab:index/group:Group')).toHaveLength(304);
+    const release = resources.find((r) => r.name === 'backstage-chart')!;
+    // Its own objects, the namespace, the database, the three Secrets of its GitLab credentials
+    // and the two tokens whose creation time restarts it on rotation.
+    expect(release.dependsOn).toEqual([
+      'gitlab:index/groupAccessToken:GroupAccessToken::gitlab-portal-read-token',
+      'gitlab:index/projectAccessToken:ProjectAccessToken::gitlab-portal-scaffolder-token',
+      'kubernetes:core/v1:ConfigMap::backstage-env',
+      'kubernetes:core/v1:ConfigMap::backstage-portal-app-config-base',
+      'kubernetes:core/v1:ConfigMap::backstage-portal-app-config-production',
+      'kubernetes:core/v1:ConfigMap::backstage-portal-app-config-stack',
+      'kubernetes:core/v1:Namespace::portal-namespace',
+      'kubernetes:core/v1:PersistentVolumeClaim::backstage-techdocs',
+      'kubernetes:core/v1:Secret::backstage-external-access',
+      'kubernetes:core/v1:Secret::gitlab-oauth-client',
+      'kubernetes:core/v1:Secret::gitlab-portal-read-token',
+      'kubernetes:core/v1:Secret::gitlab-portal-scaffolder-token',
+      'kubernetes:core/v1:Secret::portal-database-credentials',
+      'kubernetes:postgresql.cnpg.io/v1:Cluster::portal-database-cluster',
+      'random:index/randomPassword:RandomPassword::portal-database-password',
+    ]);
+  });
 });

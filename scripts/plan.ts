@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   }
   const { stack } = args;
   // The stack file first, so that a broken one is reported before Pulumi's SDK loads.
-  readStackConfig(args.stackFile);
+  const stackConfig = readStackConfig(args.stackFile);
   /* eslint-disable @typescript-eslint/no-require-imports */
   const { ConfigError } = require('../stacks/config') as typeof import('../stacks/config');
   const { planConfig, renderPlan } = require('../testing/plan') as typeof import('../testing/plan');
@@ -36,7 +36,9 @@ async function main(): Promise<void> {
       : path.join(root, 'dist', 'plan', `${stack}.yaml`);
   const result = await runUnderMocks({
     stack,
-    config: planConfig(args.stackFile),
+    config: planConfig(args.stackFile, stackConfig),
+    // A bug's stack trace on request: capturing them is most of a large plan's time.
+    stackTraces: process.env.PLATFORM_STACK_TRACES === '1',
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     load: () => require('../stacks/index') as unknown,
   }).catch((e: unknown) => {

@@ -245,11 +245,17 @@ describe('the portal, in the program', () => {
         'kubernetes:core/v1:ConfigMap::backstage-env',
         'kubernetes:core/v1:Secret::backstage-external-access',
         'kubernetes:core/v1:PersistentVolumeClaim::backstage-techdocs',
-        // After the database and the GitLab side (Pulumi expands a component into its children).
+        // After the database (Pulumi expands a component into its children) and the Secrets
+        // of its GitLab credentials, not after the rest of the GitLab side.
         'kubernetes:postgresql.cnpg.io/v1:Cluster::portal-database-cluster',
-        'gitlab:index/application:Application::gitlab-oauth-application',
+        'kubernetes:core/v1:Secret::gitlab-oauth-client',
+        'kubernetes:core/v1:Secret::gitlab-portal-read-token',
+        'kubernetes:core/v1:Secret::gitlab-portal-scaffolder-token',
       ]),
     );
+    expect(
+      r.dependsOn!.filter((d) => /^gitlab:index\/(group|project|application):/.test(d)),
+    ).toEqual([]);
     // A rotation changes this annotation, which restarts the portal with the new token.
     expect(b.podAnnotations['platform.example.org/gitlab-tokens-created-at']).toBe(
       `${UNKNOWN_MARKER} ${UNKNOWN_MARKER}`,

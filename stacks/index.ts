@@ -124,7 +124,8 @@ const backstage =
           scaffolderTokenSecretName: gitlab.scaffolderTokenSecretName,
           tokensCreatedAt: gitlab.tokensCreatedAt,
         },
-        dependsOn: [portalDatabase, gitlab],
+        // The Secrets it reads, not the GitLab component: that would be every group and member.
+        dependsOn: [portalDatabase, ...gitlab.portalSecrets],
       })
     : undefined;
 

@@ -1,6 +1,6 @@
 /**
  * Runs one of the repository's commands (scripts/*.ts) in a child process, as `npm run` does
- * (`node --require tsx/cjs`), without blocking, so that a test file's runs go in parallel. The
+ * (`node --require ./scripts/ts-require.cjs`), without blocking, so that a test file's runs go in parallel. The
  * child is killed after `timeoutMs`, so a hung command fails its test with what it printed
  * instead of outliving it.
  */
@@ -8,8 +8,11 @@ import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 
 const root = path.resolve(__dirname, '..');
-/** The TypeScript loader `npm run` uses, resolved here so that any working directory works. */
-const TSX = require.resolve('tsx/cjs');
+/**
+ * The TypeScript loader `npm run` uses (package.json's scripts), as an absolute path so that any
+ * working directory works.
+ */
+export const TS_REQUIRE = path.join(root, 'scripts', 'ts-require.cjs');
 
 /**
  * How long a command may take: a full offline plan takes 2–3 s on an idle two-core machine, and
@@ -42,7 +45,7 @@ export function runScript(
   return new Promise((done, fail) => {
     const child = spawn(
       process.execPath,
-      ['--require', TSX, path.join(root, 'scripts', `${script}.ts`), ...args],
+      ['--require', TS_REQUIRE, path.join(root, 'scripts', `${script}.ts`), ...args],
       {
         cwd: options.cwd ?? root,
         env: { ...process.env, ...options.env },

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { TS_REQUIRE } from './cli';
 import { layerProblems, ROOT, sourceFiles, unitOf, type LayerRule } from './layers';
 import { plain, readmeTable } from './readme';
 
@@ -116,7 +117,7 @@ describe('the layers (imports run one way)', () => {
         process.execPath,
         [
           '--require',
-          require.resolve('tsx/cjs'),
+          TS_REQUIRE,
           '-e',
           `${modules.map((m) => `require(${JSON.stringify(`./${m}`)});`).join('')}
           const loaded = Object.keys(require.cache).filter((k) => k.includes('/node_modules/@pulumi/'));

@@ -13,8 +13,12 @@ import type { RunResult } from './pulumi-mocks';
  * is not in it (secrets are set with `pulumi config set --secret`, not committed) as the secret
  * marker, since the plan never needs, and never shows, their values.
  */
-export function planConfig(file: string): Record<string, string> {
-  const config = readStackConfig(file);
+export function planConfig(
+  file: string,
+  /** The file's config, when it has been read already (a large stack file takes a while). */
+  read: Record<string, string> = readStackConfig(file),
+): Record<string, string> {
+  const config = { ...read };
   for (const key of SECRET_KEYS) {
     config[`${PROJECT}:${key}`] ??= SECRET_MARKER;
   }

@@ -6,7 +6,14 @@
  */
 import * as pulumi from '@pulumi/pulumi';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PULUMI_WIRE, runUnderMocks, SECRET_MARKER, type RunResult } from './pulumi-mocks';
+import {
+  PULUMI_WIRE,
+  runUnderMocks,
+  SECRET_MARKER,
+  withoutStackCapture,
+  type ResourceCallsites,
+  type RunResult,
+} from './pulumi-mocks';
 
 /* eslint-disable @typescript-eslint/no-require-imports -- internals the SDK does not re-export */
 const rpc = require('@pulumi/pulumi/runtime/rpc') as Record<string, unknown>;
@@ -90,6 +97,10 @@ describe("Pulumi's internals the mock runner relies on", () => {
 describe('the mock runner on a program that uses them', () => {
   let result: RunResult;
   let secretOutput: pulumi.Output<string>;
+  /** What the program saw of stack capture while it ran, and how often Pulumi asked for a position. */
+  let during: { frames: number; callsites: unknown; positions: number };
+  const callsitesOf = (): unknown => (pulumi.Resource as unknown as ResourceCallsites).callsites;
+  const before = { limit: Error.stackTraceLimit, callsites: callsitesOf() };
 
   beforeAll(async () => {
     result = await runUnderMocks({
@@ -97,6 +108,17 @@ describe('the mock runner on a program that uses them', () => {
       config: {},
       mockOutputs: (type) => (type === 'test:index:Probe' ? { password: 'canary-password' } : {}),
       load: () => {
+        const resource = pulumi.Resource as unknown as ResourceCallsites;
+        const runners = resource.callsites;
+        during = {
+          frames: (new Error().stack ?? '').split('\n').length - 1,
+          callsites: runners(),
+          positions: 0,
+        };
+        resource.callsites = () => {
+          during.positions += 1;
+          return runners();
+        };
         const component = new pulumi.ComponentResource('test:index:Parent', 'parent', {});
         const first = new Probe('first', { size: 1 }, { parent: component });
         const second = new Probe(
@@ -112,6 +134,7 @@ describe('the mock runner on a program that uses them', () => {
             additionalSecretOutputs: ['password'],
           },
         );
+        resource.callsites = runners;
         secretOutput = second.password;
         return { password: second.password };
       },
@@ -135,6 +158,20 @@ describe('the mock runner on a program that uses them', () => {
       version: '1.2.3',
       inputs: { from: 'first-id', secretInput: SECRET_MARKER },
     });
+  });
+
+  it('captures no stack while the program runs, and restores stack capture after it', () => {
+    expect(during).toMatchObject({ frames: 0, callsites: [] });
+    expect(
+      during.positions,
+      `a resource's source position no longer comes from Resource.callsites, which the runner replaces: ${CHANGED}`,
+    ).toBe(3);
+    expect(Error.stackTraceLimit).toBe(before.limit);
+    expect(before.limit).toBeGreaterThan(0);
+    expect(callsitesOf()).toBe(before.callsites);
+    const restore = withoutStackCapture();
+    restore();
+    expect(new Error().stack).toMatch(/\n\s+at /);
   });
 
   it('makes additionalSecretOutputs secret, as the engine would', async () => {

@@ -124,6 +124,13 @@ export interface RunOptions {
   readonly load: () => unknown;
   /** Told of every resource the program registers, as it registers it. */
   readonly onRegister?: (type: string, name: string) => void;
+  /**
+   * Whether errors raised while the program runs keep their stack traces.
+   * @default false: Pulumi records a stack trace for every resource (its source position, which
+   * the mocks never read) and every promise it wraps (for its leak report), most of a large
+   * plan's time; without them an error shows its message only.
+   */
+  readonly stackTraces?: boolean;
 }
 
 export interface RunResult {
@@ -162,10 +169,42 @@ function defaultMockId(type: string, name: string): string {
 }
 
 /**
+ * Makes stack capture cheap until the returned function is called: no frames for `new Error()`
+ * (Pulumi's promise wrapper), and no source position for a resource, which Pulumi computes by
+ * formatting the whole stack with an unlimited depth (`Resource.callsites`) and the mock monitor
+ * ignores. Neither is in what the runner records.
+ */
+export function withoutStackCapture(): () => void {
+  const limit = Error.stackTraceLimit;
+  const resource = pulumi.Resource as unknown as ResourceCallsites;
+  const callsites = Object.getOwnPropertyDescriptor(resource, 'callsites');
+  Error.stackTraceLimit = 0;
+  resource.callsites = () => [];
+  return () => {
+    Error.stackTraceLimit = limit;
+    if (callsites !== undefined) Object.defineProperty(resource, 'callsites', callsites);
+  };
+}
+
+/** Pulumi's source-position lookup (sdk/nodejs/resource.ts), which `Resource.stackTrace` calls. */
+export interface ResourceCallsites {
+  callsites(this: void): { file?: string; line?: number; column?: number }[];
+}
+
+/**
  * Runs the program under mocks and returns what it registered. Call once per process: Pulumi's
  * runtime state is global.
  */
 export async function runUnderMocks(options: RunOptions): Promise<RunResult> {
+  const restore = options.stackTraces === true ? () => {} : withoutStackCapture();
+  try {
+    return await run(options);
+  } finally {
+    restore();
+  }
+}
+
+async function run(options: RunOptions): Promise<RunResult> {
   pulumi.runtime.setAllConfig({ ...options.config });
   await pulumi.runtime.setMocks(
     {

@@ -80,6 +80,11 @@ export class GitlabPlatform extends pulumi.ComponentResource {
   public readonly claimsProjectId: pulumi.Output<string>;
   /** The token of the claims project's GitLab agent (secret), for the in-cluster agent. */
   public readonly agentToken: pulumi.Output<string>;
+  /**
+   * The Secrets the portal reads (sign-in client, read token, scaffolder token): what it must
+   * wait for. Not this component, which Pulumi expands to every child, groups included.
+   */
+  public readonly portalSecrets: readonly k8s.core.v1.Secret[];
 
   constructor(name: string, args: GitlabPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     checkGitlabSettings('platform:gitlab:GitlabPlatform', name, args)
@@ -206,6 +211,7 @@ export class GitlabPlatform extends pulumi.ComponentResource {
     this.tokensCreatedAt = pulumi.interpolate`${readToken.createdAt} ${scaffolderToken.createdAt}`;
     this.claimsProjectId = claims.id;
     this.agentToken = agentToken.token;
+    this.portalSecrets = [oauthSecret, readSecret, scaffolderSecret];
     this.registerOutputs({
       redirectUrl: this.redirectUrl,
       groupPaths: this.groupPaths,

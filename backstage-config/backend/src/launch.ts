@@ -4,6 +4,7 @@
  * Used by `npm run portal` and by the end-to-end test.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
@@ -163,23 +164,65 @@ function substitute(value: unknown, env: NodeJS.ProcessEnv): unknown {
 
 let schemaLoad: Promise<ConfigSchema> | undefined;
 
+/** Where loaded schemas are kept, one file per key (`PORTAL_SCHEMA_CACHE` overrides it). */
+const SCHEMA_CACHE =
+  process.env.PORTAL_SCHEMA_CACHE ??
+  path.resolve(BACKEND_DIR, '..', '..', 'node_modules', '.cache', 'portal-config-schema');
+
+/**
+ * What the schema is made of: the installed packages (the lockfile pins every one) and the
+ * backend's own package.json and config.schema.json. Undefined without a lockfile: no reuse.
+ */
+function schemaKey(): string | undefined {
+  const lockfile = path.resolve(BACKEND_DIR, '..', '..', 'package-lock.json');
+  if (!fs.existsSync(lockfile)) return undefined;
+  const hash = createHash('sha256');
+  for (const file of [lockfile, 'package.json', 'config.schema.json']) {
+    hash.update(fs.readFileSync(path.resolve(BACKEND_DIR, file))).update('\0');
+  }
+  return hash.digest('hex');
+}
+
+/**
+ * Loads the schema as `backstage-cli config:check` does: it compiles every plugin's
+ * `config.d.ts` with TypeScript, seconds of CPU. Its serialized form is kept under the key of
+ * what it is made of and reused while that has not changed.
+ */
+export async function loadPortalConfigSchema(
+  cacheDir: string = SCHEMA_CACHE,
+): Promise<ConfigSchema> {
+  const key = schemaKey();
+  const cached = key !== undefined ? path.join(cacheDir, `${key}.json`) : undefined;
+  if (cached !== undefined && fs.existsSync(cached)) {
+    const serialized = JSON.parse(fs.readFileSync(cached, 'utf8')) as JsonObject;
+    return loadConfigSchema({ serialized, noUndeclaredProperties: true });
+  }
+  const pkgPath = path.join(BACKEND_DIR, 'package.json');
+  const { dependencies } = JSON.parse(fs.readFileSync(pkgPath, 'utf8')) as {
+    dependencies: Record<string, string>;
+  };
+  const schema = await loadConfigSchema({
+    dependencies: Object.keys(dependencies),
+    packagePaths: [pkgPath],
+    noUndeclaredProperties: true,
+  });
+  if (cached !== undefined) {
+    // Under a unique name, then renamed: a concurrent start never reads half a file.
+    fs.mkdirSync(cacheDir, { recursive: true });
+    const partial = `${cached}.${process.pid}.tmp`;
+    fs.writeFileSync(partial, JSON.stringify(schema.serialize()));
+    fs.renameSync(partial, cached);
+  }
+  return schema;
+}
+
 /**
  * The configuration schema of the portal's backend: the schemas its dependencies (the plugins
  * and modules) publish and its own `config.schema.json`, with undeclared keys as errors
  * (as `backstage-cli config:check --strict`). Loaded once per process.
  */
 export function portalConfigSchema(): Promise<ConfigSchema> {
-  schemaLoad ??= (async () => {
-    const pkgPath = path.join(BACKEND_DIR, 'package.json');
-    const { dependencies } = JSON.parse(fs.readFileSync(pkgPath, 'utf8')) as {
-      dependencies: Record<string, string>;
-    };
-    return loadConfigSchema({
-      dependencies: Object.keys(dependencies),
-      packagePaths: [pkgPath],
-      noUndeclaredProperties: true,
-    });
-  })();
+  schemaLoad ??= loadPortalConfigSchema();
   return schemaLoad;
 }
 
