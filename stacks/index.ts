@@ -122,6 +122,7 @@ const backstage =
           oauthSecretName: gitlab.oauthSecretName,
           readTokenSecretName: gitlab.readTokenSecretName,
           scaffolderTokenSecretName: gitlab.scaffolderTokenSecretName,
+          webhookSecretName: gitlab.webhookSecretName,
           tokensCreatedAt: gitlab.tokensCreatedAt,
         },
         dependsOn: [portalDatabase, gitlab],
