@@ -70,6 +70,7 @@ describe('component arguments', () => {
         oauthSecretName: 'o',
         readTokenSecretName: 'r',
         scaffolderTokenSecretName: 's',
+        webhookSecretName: 'w',
         tokensCreatedAt: 't',
       },
       ...over,

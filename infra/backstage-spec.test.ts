@@ -123,6 +123,7 @@ describe('the portal', () => {
       'GITLAB_TOKEN',
       'BACKEND_EXTERNAL_ACCESS_TOKEN',
       'GITLAB_SCAFFOLDER_TOKEN',
+      'GITLAB_WEBHOOK_SECRET',
     ]);
     expect(Object.keys(env).filter((k) => /PASSWORD|TOKEN|SECRET/.test(k))).toEqual([]);
     expect(b.extraEnvVars.filter((e: any) => e.value !== undefined)).toEqual([]);

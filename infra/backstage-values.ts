@@ -18,7 +18,12 @@ import {
   TECHDOCS_LOCAL_DIR,
   type TechdocsStorage,
 } from './backstage-spec';
-import { OAUTH_SECRET, READ_TOKEN_SECRET, SCAFFOLDER_TOKEN_SECRET } from './gitlab/portal-access';
+import {
+  OAUTH_SECRET,
+  READ_TOKEN_SECRET,
+  SCAFFOLDER_TOKEN_SECRET,
+  WEBHOOK_SECRET,
+} from './gitlab/portal-access';
 
 type In<T> = pulumi.Input<T>;
 
@@ -52,6 +57,8 @@ export interface BackstageValuesArgs {
     readonly oauthSecretName: In<string>;
     readonly readTokenSecretName: In<string>;
     readonly scaffolderTokenSecretName: In<string>;
+    /** The Secret with the token of GitLab's webhook deliveries (the catalog's refresh on push). */
+    readonly webhookSecretName: In<string>;
     /** Changes on rotation; as a pod annotation it restarts the portal with the new tokens. */
     readonly tokensCreatedAt: In<string>;
   };
@@ -121,6 +128,7 @@ export function backstageValues(
             )
           : []),
         fromSecret(SCAFFOLDER_TOKEN_SECRET.key, args.gitlab.scaffolderTokenSecretName),
+        fromSecret(WEBHOOK_SECRET.key, args.gitlab.webhookSecretName),
       ],
       // The root file system is read-only; the backend writes temporary files only.
       extraVolumes: [

@@ -62,6 +62,8 @@ export interface BackstageArgs extends Pick<
     readonly readTokenSecretName: pulumi.Input<string>;
     /** The Secret with the scaffolder's token for merge requests on the claims project. */
     readonly scaffolderTokenSecretName: pulumi.Input<string>;
+    /** The Secret with the token of GitLab's webhook deliveries to the events backend. */
+    readonly webhookSecretName: pulumi.Input<string>;
     /** Changes on rotation; as a pod annotation it restarts the portal with the new tokens. */
     readonly tokensCreatedAt: pulumi.Input<string>;
   };

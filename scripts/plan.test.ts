@@ -199,7 +199,7 @@ describe.concurrent('npm run plan', { timeout: TEST_TIMEOUT_MS }, () => {
     ).resources;
     expect(resources.filter((r) => r.type === 'gitlab:index/group:Group')).toHaveLength(304);
     const release = resources.find((r) => r.name === 'backstage-chart')!;
-    // Its own objects, the namespace, the database, the three Secrets of its GitLab credentials
+    // Its own objects, the namespace, the database, the four Secrets of its GitLab credentials
     // and the two tokens whose creation time restarts it on rotation.
     expect(release.dependsOn).toEqual([
       'gitlab:index/groupAccessToken:GroupAccessToken::gitlab-portal-read-token',
@@ -214,6 +214,7 @@ describe.concurrent('npm run plan', { timeout: TEST_TIMEOUT_MS }, () => {
       'kubernetes:core/v1:Secret::gitlab-oauth-client',
       'kubernetes:core/v1:Secret::gitlab-portal-read-token',
       'kubernetes:core/v1:Secret::gitlab-portal-scaffolder-token',
+      'kubernetes:core/v1:Secret::gitlab-portal-webhook',
       'kubernetes:core/v1:Secret::portal-database-credentials',
       'kubernetes:postgresql.cnpg.io/v1:Cluster::portal-database-cluster',
       'random:index/randomPassword:RandomPassword::portal-database-password',

@@ -28,7 +28,7 @@ describe('the GitLab side, in the program', () => {
     const gitlab = stack.result.entries.filter(
       (e) => e.type.startsWith('gitlab:') || e.type === 'pulumi:providers:gitlab',
     );
-    expect(gitlab.length).toBe(19);
+    expect(gitlab.length).toBe(20);
     for (const e of gitlab) {
       expect(
         checkInputs(schema, e.type, e.inputs, (v) => v === SECRET_MARKER || v === UNKNOWN_MARKER),
@@ -88,6 +88,22 @@ describe('the GitLab side, in the program', () => {
       groupId: expect.any(Number),
     });
     expect(member.dependsOn).toContain('gitlab:index/group:Group::gitlab-customer-team-a');
+  });
+
+  it("registers the catalog's webhook on the platform group, its token generated and secret", () => {
+    const hook = one('gitlab:index/groupHook:GroupHook', 'gitlab-catalog-webhook');
+    expect(inputs(hook)).toMatchObject({
+      group: expect.stringMatching(/^[0-9]+$/),
+      url: 'https://backstage.idp.dev.example.com/api/events/http/gitlab',
+      token: SECRET_MARKER,
+    });
+    expect(hook.dependsOn).toContain(
+      'random:index/randomPassword:RandomPassword::gitlab-webhook-token',
+    );
+    expect(hook.dependsOn).toContain('gitlab:index/group:Group::gitlab-platform-group');
+    const secret = one('kubernetes:core/v1:Secret', 'gitlab-portal-webhook');
+    expect(inputs(secret).metadata.name).toBe('portal-gitlab-webhook');
+    expect(inputs(secret).stringData).toBe(SECRET_MARKER);
   });
 
   it('creates the claims repository, protected, in the platform group', () => {
@@ -225,6 +241,7 @@ describe('the portal, in the program', () => {
         'portal-gitlab-token',
         'portal-external-access',
         'portal-gitlab-scaffolder-token',
+        'portal-gitlab-webhook',
       ]),
     );
     expect(inputs(one('kubernetes:core/v1:Secret', 'backstage-external-access')).stringData).toBe(
@@ -251,6 +268,7 @@ describe('the portal, in the program', () => {
         'kubernetes:core/v1:Secret::gitlab-oauth-client',
         'kubernetes:core/v1:Secret::gitlab-portal-read-token',
         'kubernetes:core/v1:Secret::gitlab-portal-scaffolder-token',
+        'kubernetes:core/v1:Secret::gitlab-portal-webhook',
       ]),
     );
     expect(

@@ -122,6 +122,7 @@ const backstage =
           oauthSecretName: gitlab.oauthSecretName,
           readTokenSecretName: gitlab.readTokenSecretName,
           scaffolderTokenSecretName: gitlab.scaffolderTokenSecretName,
+          webhookSecretName: gitlab.webhookSecretName,
           tokensCreatedAt: gitlab.tokensCreatedAt,
         },
         // The Secrets it reads, not the GitLab component: that would be every group and member.

@@ -36,6 +36,7 @@ import {
   OAUTH_SECRET,
   READ_TOKEN_SECRET,
   SCAFFOLDER_TOKEN_SECRET,
+  WEBHOOK_SECRET,
 } from '../infra/gitlab/portal-access';
 import { componentArgs, type ComponentArgs } from '../stacks/component-args';
 import { parseStackConfig } from '../stacks/config';
@@ -106,6 +107,7 @@ export function portalSpec(args: ComponentArgs = stackArgs()): PortalSpec {
       oauthSecretName: OAUTH_SECRET.name,
       readTokenSecretName: READ_TOKEN_SECRET.name,
       scaffolderTokenSecretName: SCAFFOLDER_TOKEN_SECRET.name,
+      webhookSecretName: WEBHOOK_SECRET.name,
       tokensCreatedAt: '2026-01-01T00:00:00Z 2026-01-01T00:00:00Z',
     },
   };

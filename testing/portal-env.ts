@@ -19,6 +19,7 @@ export const PORTAL_TEST_ENV: Readonly<Record<string, string>> = {
   GITLAB_CUSTOMERS_GROUP_ENTITY: 'customers',
   GITLAB_TOKEN: 'test-gitlab-read-token',
   GITLAB_SCAFFOLDER_TOKEN: 'test-gitlab-scaffolder-token',
+  GITLAB_WEBHOOK_SECRET: 'test-gitlab-webhook-secret',
   BACKEND_EXTERNAL_ACCESS_TOKEN: 'test-external-access-token',
   PORTAL_COMMIT_EMAIL: 'portal@backstage.example.com',
 };

@@ -154,6 +154,8 @@ const COMPUTED_OUTPUTS: Readonly<Record<string, Record<string, unknown>>> = {
   },
   'gitlab:index/clusterAgentToken:ClusterAgentToken': { token: UNKNOWN_MARKER },
   'gitlab:index/clusterAgent:ClusterAgent': { agentId: UNKNOWN_MARKER },
+  // Generated at apply time; secret (the provider marks it so).
+  'random:index/randomPassword:RandomPassword': { result: UNKNOWN_MARKER },
 };
 
 /** Ids as a provider would assign them: GitLab's are integers (a stable one per name here). */

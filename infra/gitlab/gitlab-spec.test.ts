@@ -19,18 +19,37 @@ import {
   groupTree,
 } from './gitlab-spec';
 import {
+  catalogWebhook,
   OAUTH_SECRET,
   oauthApplication,
   portalSecret,
   READ_TOKEN_SECRET,
   SCAFFOLDER_TOKEN_SECRET,
   TOKENS,
+  WEBHOOK_SECRET,
 } from './portal-access';
 
 const gitlab = devGitlab();
 const tree = groupTree(gitlab.groups, gitlab.customerGroups);
 
 describe('the GitLab side', () => {
+  it("sends the platform group's push and merge-request events to the portal's events backend", () => {
+    expect(catalogWebhook(gitlab)).toEqual({
+      name: 'Platform portal catalog',
+      description: 'Refreshes the catalog of backstage.idp.dev.example.com on push',
+      // The events backend's HTTP ingress for the topic `gitlab` (the GitLab events module).
+      url: 'https://backstage.idp.dev.example.com/api/events/http/gitlab',
+      pushEvents: true,
+      mergeRequestsEvents: true,
+      tagPushEvents: false,
+      enableSslVerification: true,
+    });
+    // The portal reads the token from this Secret, as the production layer's webhookSecret.
+    expect(WEBHOOK_SECRET).toEqual({ name: 'portal-gitlab-webhook', key: 'GITLAB_WEBHOOK_SECRET' });
+    const production = readConfigLayer('app-config.production.yaml') as any;
+    expect(production.events.modules.gitlab.webhookSecret).toBe('${GITLAB_WEBHOOK_SECRET}');
+  });
+
   it('talks to the configured instance', () => {
     expect(apiBaseUrl(gitlab.gitlabUrl)).toBe('https://gitlab.example.com/api/v4/');
   });

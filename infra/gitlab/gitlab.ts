@@ -1,5 +1,6 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
+import * as random from '@pulumi/random';
 import {
   apiBaseUrl,
   CLAIMS_AGENT_SPEC,
@@ -10,6 +11,7 @@ import {
   type GitlabSettings,
 } from './gitlab-spec';
 import {
+  catalogWebhook,
   OAUTH_SECRET,
   oauthApplication,
   portalSecret,
@@ -17,6 +19,7 @@ import {
   redirectUrl,
   SCAFFOLDER_TOKEN_SECRET,
   TOKENS,
+  WEBHOOK_SECRET,
 } from './portal-access';
 import {
   Application,
@@ -25,6 +28,7 @@ import {
   GitlabProvider,
   Group,
   GroupAccessToken,
+  GroupHook,
   GroupMembership,
   Project,
   ProjectAccessToken,
@@ -62,7 +66,6 @@ export interface GitlabPlatformArgs extends GitlabSettings {
  */
 export class GitlabPlatform extends pulumi.ComponentResource {
   public readonly redirectUrl: pulumi.Output<string>;
-  /** Full paths of the groups, by role (platform, platformTeam, customers) and customer path. */
   /**
    * Full paths of the group tree; customer groups under their own key, so that a customer group
    * named like a key of the tree (`platform`, `customers`) cannot overwrite it.
@@ -81,10 +84,12 @@ export class GitlabPlatform extends pulumi.ComponentResource {
   /** The token of the claims project's GitLab agent (secret), for the in-cluster agent. */
   public readonly agentToken: pulumi.Output<string>;
   /**
-   * The Secrets the portal reads (sign-in client, read token, scaffolder token): what it must
+   * The Secrets the portal reads (sign-in client, read token, scaffolder token, webhook token): what it must
    * wait for. Not this component, which Pulumi expands to every child, groups included.
    */
   public readonly portalSecrets: readonly k8s.core.v1.Secret[];
+  /** The Secret with the token of the platform group's webhook to the portal. */
+  public readonly webhookSecretName: pulumi.Output<string>;
 
   constructor(name: string, args: GitlabPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     checkGitlabSettings('platform:gitlab:GitlabPlatform', name, args)
@@ -197,6 +202,22 @@ export class GitlabPlatform extends pulumi.ComponentResource {
       [OAUTH_SECRET.clientSecret]: app.secret,
     });
 
+    // The catalog refreshes on push: the group's webhook to the portal's events backend, with a
+    // generated token that only the hook and the portal's Secret hold.
+    const webhookToken = new random.RandomPassword(
+      `${name}-webhook-token`,
+      { length: 48, special: false },
+      { parent: this },
+    );
+    new GroupHook(
+      `${name}-catalog-webhook`,
+      { ...catalogWebhook(args), group: platform.id, token: webhookToken.result },
+      child,
+    );
+    const webhookSecret = secret('portal-webhook', WEBHOOK_SECRET.name, {
+      [WEBHOOK_SECRET.key]: webhookToken.result,
+    });
+
     this.redirectUrl = pulumi.output(redirectUrl(args.backstageHost));
     this.groupPaths = pulumi.output({
       platform: platform.fullPath,
@@ -211,7 +232,8 @@ export class GitlabPlatform extends pulumi.ComponentResource {
     this.tokensCreatedAt = pulumi.interpolate`${readToken.createdAt} ${scaffolderToken.createdAt}`;
     this.claimsProjectId = claims.id;
     this.agentToken = agentToken.token;
-    this.portalSecrets = [oauthSecret, readSecret, scaffolderSecret];
+    this.portalSecrets = [oauthSecret, readSecret, scaffolderSecret, webhookSecret];
+    this.webhookSecretName = webhookSecret.metadata.name;
     this.registerOutputs({
       redirectUrl: this.redirectUrl,
       groupPaths: this.groupPaths,
@@ -222,6 +244,7 @@ export class GitlabPlatform extends pulumi.ComponentResource {
       tokensCreatedAt: this.tokensCreatedAt,
       claimsProjectId: this.claimsProjectId,
       agentToken: this.agentToken,
+      webhookSecretName: this.webhookSecretName,
     });
   }
 }

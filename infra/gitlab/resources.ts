@@ -30,6 +30,7 @@ export const GITLAB_RESOURCE_TYPES = {
   clusterAgent: 'gitlab:index/clusterAgent:ClusterAgent',
   clusterAgentToken: 'gitlab:index/clusterAgentToken:ClusterAgentToken',
   projectVariable: 'gitlab:index/projectVariable:ProjectVariable',
+  groupHook: 'gitlab:index/groupHook:GroupHook',
 } as const;
 
 export type Visibility = 'private' | 'internal' | 'public';
@@ -320,5 +321,26 @@ export interface ProjectVariableArgs {
 export class ProjectVariable extends pulumi.CustomResource {
   constructor(name: string, args: ProjectVariableArgs, opts?: pulumi.CustomResourceOptions) {
     super(GITLAB_RESOURCE_TYPES.projectVariable, name, { ...args }, pinned(opts));
+  }
+}
+
+export interface GroupHookArgs {
+  /** Id or full path of the group. */
+  readonly group: In<string>;
+  readonly url: In<string>;
+  /** Sent as `X-Gitlab-Token` with every delivery (secret). */
+  readonly token: In<string>;
+  readonly name?: In<string>;
+  readonly description?: In<string>;
+  readonly pushEvents?: In<boolean>;
+  readonly mergeRequestsEvents?: In<boolean>;
+  readonly tagPushEvents?: In<boolean>;
+  readonly enableSslVerification?: In<boolean>;
+}
+
+/** `gitlab:index/groupHook:GroupHook`: a webhook on a group and every project in it. */
+export class GroupHook extends pulumi.CustomResource {
+  constructor(name: string, args: GroupHookArgs, opts?: pulumi.CustomResourceOptions) {
+    super(GITLAB_RESOURCE_TYPES.groupHook, name, { ...args }, pinned(opts));
   }
 }
