@@ -59,8 +59,6 @@ const ms = (v: number): string =>
 const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}x`;
 const thousands = (n: number): string => n.toLocaleString('en-US');
 const wall = (s: Samples): number => median(s.wallMs);
-const cpu = (s: Samples): number | undefined =>
-  s.cpuMs !== undefined && s.cpuMs.length > 0 ? median(s.cpuMs) : undefined;
 
 /** A Markdown table as Prettier lays it out (columns padded to their widest cell). */
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
@@ -70,21 +68,24 @@ export function table(header: readonly string[], rows: readonly (readonly string
   return [line(header), `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`, ...rows.map(line)];
 }
 
-/** Per-group cost of the plan: the time above the plan without extra groups, per group. */
+/**
+ * Per-group cost of the plan: in each round, the time above the plan without extra groups run
+ * just before it, per group; the median of those. Pairing the runs of a round cancels load that
+ * changes from round to round, which a difference of two medians would not.
+ */
 export function perGroup(
   groups: NonNullable<BenchResult['plan']>['groups'],
-  of: (s: Samples) => number | undefined,
+  of: 'wallMs' | 'cpuMs',
 ): { count: number; ms: number | undefined }[] {
-  const base = groups.find((g) => g.count === 0);
+  const base = groups.find((g) => g.count === 0)?.samples[of];
   return groups
     .filter((g) => g.count > 0)
     .map((g) => {
-      const at = of(g.samples);
-      const zero = base !== undefined ? of(base.samples) : undefined;
-      return {
-        count: g.count,
-        ms: at !== undefined && zero !== undefined ? (at - zero) / g.count : undefined,
-      };
+      const at = g.samples[of];
+      if (base === undefined || at === undefined || at.length === 0 || at.length !== base.length) {
+        return { count: g.count, ms: undefined };
+      }
+      return { count: g.count, ms: median(at.map((t, i) => (t - base[i]) / g.count)) };
     });
 }
 
@@ -120,8 +121,8 @@ export function renderReport(r: BenchResult): string {
         ratio(wall(zero.samples), wall(p.floor)),
       ]);
     }
-    const wallPer = perGroup(p.groups, wall);
-    const cpuPer = perGroup(p.groups, cpu);
+    const wallPer = perGroup(p.groups, 'wallMs');
+    const cpuPer = perGroup(p.groups, 'cpuMs');
     p.groups
       .filter((g) => g.count > 0)
       .forEach((g, i) => {
