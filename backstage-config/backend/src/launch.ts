@@ -12,6 +12,8 @@ import type { JsonObject } from '@backstage/types';
 import { parse } from 'yaml';
 
 export const BACKEND_DIR = path.resolve(__dirname, '..');
+/** The app workspace the backend serves (plugin-app-backend, `app.packageName`). */
+export const APP_DIR = path.resolve(BACKEND_DIR, '..', 'app');
 
 /** A free TCP port on the loopback interface. */
 export function freePort(): Promise<number> {
@@ -170,13 +172,18 @@ let schemaLoad: Promise<ConfigSchema> | undefined;
  */
 export function portalConfigSchema(): Promise<ConfigSchema> {
   schemaLoad ??= (async () => {
-    const pkgPath = path.join(BACKEND_DIR, 'package.json');
-    const { dependencies } = JSON.parse(fs.readFileSync(pkgPath, 'utf8')) as {
-      dependencies: Record<string, string>;
-    };
+    // The backend's packages and the app's (the frontend plugins declare app.extensions and the
+    // keys they read in the browser): one configuration serves both.
+    const pkgPaths = [path.join(BACKEND_DIR, 'package.json'), path.join(APP_DIR, 'package.json')];
+    const dependencies = pkgPaths.flatMap((p) =>
+      Object.keys(
+        (JSON.parse(fs.readFileSync(p, 'utf8')) as { dependencies: Record<string, string> })
+          .dependencies,
+      ),
+    );
     return loadConfigSchema({
-      dependencies: Object.keys(dependencies),
-      packagePaths: [pkgPath],
+      dependencies: [...new Set(dependencies)],
+      packagePaths: pkgPaths,
       noUndeclaredProperties: true,
     });
   })();
