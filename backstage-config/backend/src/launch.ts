@@ -224,18 +224,30 @@ export function startBackend(o: {
   readyTimeoutMs?: number;
   /** More Node options before the entry point (the end-to-end test preloads a recorder). */
   nodeArgs?: readonly string[];
+  /**
+   * Where and what to start: by default the sources of this checkout with the TypeScript runner;
+   * the image's test starts the compiled JavaScript of an installed copy.
+   */
+  entry?: { readonly cwd: string; readonly args: readonly string[] };
 }): Backend {
+  // The TypeScript runner comes first: the extra Node options may preload TypeScript too.
+  const [runner, entry] =
+    o.entry === undefined
+      ? [
+          ['--require', 'tsx/cjs'],
+          { cwd: BACKEND_DIR, args: [path.join(BACKEND_DIR, 'src', 'index.ts')] },
+        ]
+      : [[], o.entry];
   const child = spawn(
     process.execPath,
     [
-      '--require',
-      'tsx/cjs',
+      ...runner,
       ...(o.nodeArgs ?? []),
-      path.join(BACKEND_DIR, 'src', 'index.ts'),
+      ...entry.args,
       ...o.configFiles.flatMap((f) => ['--config', f]),
     ],
     {
-      cwd: BACKEND_DIR,
+      cwd: entry.cwd,
       env: { ...o.env, APP_CONFIG_backend_listen_port: String(o.port) },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
