@@ -21,8 +21,8 @@ function newest(dir: string): number {
 
 const mtime = (f: string): number => (fs.existsSync(f) ? fs.statSync(f).mtimeMs : 0);
 
-/** Builds the portal unless its outputs are newer than its sources and config layers. */
-export function ensurePortalBuilt(timeoutMs: number): void {
+/** Whether the build outputs are newer than the sources and config layers they are built from. */
+export function isPortalBuilt(): boolean {
   const sources = Math.max(
     newest(path.join(APP, 'src')),
     newest(path.join(APP, 'public')),
@@ -34,6 +34,18 @@ export function ensurePortalBuilt(timeoutMs: number): void {
     mtime(path.join(APP, 'dist', 'index.html.tmpl')),
     mtime(path.join(BACKEND, 'dist', 'index.js')),
   );
-  if (outputs > sources) return;
-  execFileSync('npm', ['run', 'build:portal'], { cwd: ROOT, stdio: 'pipe', timeout: timeoutMs });
+  return outputs > sources;
+}
+
+/** Builds the portal unless it is built. */
+export function ensurePortalBuilt(timeoutMs: number): void {
+  if (isPortalBuilt()) return;
+  // A production build (the app's browserslist has its `production` targets only), also when
+  // called from a test runner that sets NODE_ENV=test.
+  execFileSync('npm', ['run', 'build:portal'], {
+    cwd: ROOT,
+    env: { ...process.env, NODE_ENV: 'production' },
+    stdio: 'pipe',
+    timeout: timeoutMs,
+  });
 }
