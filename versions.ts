@@ -40,6 +40,23 @@ export const versions = {
      * depends on.
      */
     kubernetes: '1.35.0',
+    /**
+     * etcd (go.etcd.io/etcd/server/v3) behind the tests' kube-apiserver: a 3.6 release, which
+     * Kubernetes 1.35 supports; the one the module's other programs require at least.
+     */
+    etcd: '3.6.8',
+    /**
+     * The Crossplane CLI (github.com/crossplane/cli/v2) for `crossplane composition render`.
+     * The module proxy serves no 2.3.x of it (403 "This module version is not available"); 2.5.0
+     * has the same render protocol (proto/render/v1alpha1) as the core 2.3.4 binary it drives.
+     */
+    crossplaneCli: '2.5.0',
+    /**
+     * The Go module of function-patch-and-transform the tests build: the proxy refuses the
+     * pinned v0.10.8 (403 "This module version is not available"); v0.10.7 has the same Go
+     * sources (v0.10.8 only bumps go.mod/go.sum for CVE fixes).
+     */
+    patchAndTransformModule: 'v0.10.7',
   },
   cloudnativePg: {
     /** Helm chart `cloudnative-pg` from https://cloudnative-pg.github.io/charts. */

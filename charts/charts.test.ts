@@ -22,6 +22,17 @@ function files(dir: string): Record<string, string> {
   );
 }
 
+/** Every file under `dir` (recursively) with its content. */
+function tree(dir: string): Record<string, string> {
+  return Object.fromEntries(
+    fs
+      .readdirSync(dir, { recursive: true, encoding: 'utf8' })
+      .filter((f) => fs.statSync(path.join(dir, f)).isFile())
+      .sort()
+      .map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]),
+  );
+}
+
 describe('platform charts', () => {
   it('synthesizes byte-identical files in-process and in a fresh process, equal to dist/', () => {
     const inProcess = path.join(work, 'in-process');
@@ -29,16 +40,29 @@ describe('platform charts', () => {
     buildPlatformCharts(app);
     app.synth();
 
-    const subprocess = path.join(work, 'subprocess');
+    // The charts to a folder of their own, the generators' files to another; a folder beside
+    // the charts' that is named like a generator's must survive.
+    const subprocess = path.join(work, 'out', 'platform');
+    const generated = path.join(work, 'generated');
+    const beside = path.join(work, 'out', 'claims-repository', 'keep.txt');
+    fs.mkdirSync(path.dirname(beside), { recursive: true });
+    fs.writeFileSync(beside, 'not ours');
     execFileSync('node', ['--require', 'tsx/cjs', 'charts/main.ts'], {
       cwd: root,
-      env: { ...process.env, CDK8S_OUTDIR: subprocess },
+      env: { ...process.env, CDK8S_OUTDIR: subprocess, PLATFORM_DIST: generated },
       // Half a second alone; a loaded two-core machine can make it many times that.
       timeout: 60_000,
     });
 
     expect(files(subprocess)).toEqual(files(inProcess));
     expect(files(dist), 'dist/platform is stale: run `npm run synth`').toEqual(files(inProcess));
+    expect(fs.readFileSync(beside, 'utf8')).toBe('not ours');
+    for (const dir of ['claims-repository', 'templates', 'catalog']) {
+      expect(tree(path.join(generated, dir)), dir).toEqual(tree(path.join(root, 'dist', dir)));
+    }
+    expect(Object.keys(tree(path.join(generated, 'claims-repository')))).toContain(
+      '.gitlab-ci.yml',
+    );
   }, 90_000);
 
   it('writes one file per chart, in apply order', () => {

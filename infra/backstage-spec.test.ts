@@ -10,6 +10,7 @@ import { App } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { buildPlatformCharts } from '../charts/platform';
+import { claimKinds } from '../generators/claims-repository/claims-repository';
 import { referencedEnv } from '../testing/backstage-config';
 import { PORTAL_NAMESPACE, portalSpec, stackArgs } from '../testing/dev-args';
 import { validateBackstageValues, validateObject } from '../testing/schemas';
@@ -155,23 +156,25 @@ describe('the portal', () => {
         'platform.example.org/teamnamespaces',
       ].sort(),
     );
-    // Every custom resource the production layer shows is a kind the stack applies and the
-    // role can read.
+    // The custom resources the production layer shows are exactly the namespaced kinds the
+    // stack applies (the plugin looks kinds up in the entity's namespace), and the role can
+    // read them.
     const production = readConfigLayer('app-config.production.yaml') as any;
     const [cluster] = production.kubernetes.clusterLocatorMethods[0].clusters;
     const charts = buildPlatformCharts(new App());
-    const applied = new Set(
-      [charts.teamNamespace.api, charts.database.api].map(
-        (a) => `${a.group}/${a.version}/${a.plural}`,
+    const namespaced = claimKinds(charts)
+      .filter((k) => k.namespaced)
+      .map((k) => `${k.apiVersion}/${k.plural}`);
+    expect(namespaced).toEqual(['platform.example.org/v1alpha1/postgresdatabases']);
+    expect(
+      cluster.customResources.map(
+        (cr: { group: string; apiVersion: string; plural: string }) =>
+          `${cr.group}/${cr.apiVersion}/${cr.plural}`,
       ),
-    );
+    ).toEqual(namespaced);
     for (const cr of cluster.customResources) {
       expect(granted, cr.plural).toContain(`${cr.group}/${cr.plural}`);
-      if (cr.group !== 'apiextensions.crossplane.io') {
-        expect(applied, cr.plural).toContain(`${cr.group}/${cr.apiVersion}/${cr.plural}`);
-      }
     }
-    expect(cluster.customResources).toHaveLength(applied.size + 1);
     for (const rule of role.rules) {
       expect(rule.verbs).toEqual(['get', 'list', 'watch']);
     }

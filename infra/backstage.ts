@@ -3,6 +3,7 @@ import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
 import type { GroupResource } from '../constructs/rbac';
 import { addonRelease } from './addon';
+import { ArgumentsChecker } from './arguments';
 import {
   BACKSTAGE_CHART_REPOSITORY,
   configLayerConfigMap,
@@ -70,6 +71,36 @@ export interface BackstageArgs extends Pick<
   readonly dependsOn?: readonly pulumi.Resource[];
 }
 
+/** The portal's arguments, checked before it declares anything. */
+export function checkBackstageArgs(name: string, args: BackstageArgs): void {
+  const check = new ArgumentsChecker('platform:backstage:Backstage', name)
+    .imageRepository('imageRepository', args.imageRepository)
+    .imageTag('imageTag', args.imageTag)
+    .host('host', args.host)
+    .objectName('ingressClassName', args.ingressClassName)
+    .objectName('tlsSecretName', args.tlsSecretName)
+    .objectName('tlsClusterIssuer', args.tlsClusterIssuer, true)
+    .chartVersion('chartVersion', args.chartVersion)
+    .namespace('namespace', args.namespace)
+    .expect(
+      /^[a-z_][a-z0-9_]{0,62}$/.test(args.database.name),
+      'database.name',
+      args.database.name,
+      'a PostgreSQL database name such as "backstage"',
+    )
+    .dnsLabel('database.cluster', args.database.cluster, 'portal-db')
+    .groupResources('customResources', args.customResources, false)
+    .namespace('ingressNamespace', args.ingressNamespace)
+    .httpsUrl('gitlab.url', args.gitlab.url)
+    .groupPath('gitlab.platformGroup', args.gitlab.platformGroup)
+    .groupPath('gitlab.customersGroup', args.gitlab.customersGroup)
+    .dnsLabel('gitlab.claimsProject', args.gitlab.claimsProject, 'claims')
+    .groupRefs('adminGroups', args.adminGroups);
+  if (args.techdocs.bucket === undefined)
+    check.giSize('techdocs.volumeSize', args.techdocs.volumeSize);
+  check.done();
+}
+
 /**
  * The portal: the Backstage Helm chart with the app-config layers mounted from ConfigMaps, every
  * credential as an environment variable from a Secret, a dedicated ServiceAccount with a
@@ -83,6 +114,7 @@ export class Backstage extends pulumi.ComponentResource {
   public readonly chartVersion: pulumi.Output<string>;
 
   constructor(name: string, args: BackstageArgs, opts?: pulumi.ComponentResourceOptions) {
+    checkBackstageArgs(name, args);
     super('platform:backstage:Backstage', name, {}, opts);
     const childOpts = { parent: this, provider: args.provider };
 

@@ -7,6 +7,7 @@ import {
   addonRelease,
   WORKLOAD_USERS,
 } from './addon';
+import { ArgumentsChecker } from './arguments';
 
 export interface CrossplaneArgs {
   /** The cluster to install into. */
@@ -34,6 +35,10 @@ export class Crossplane extends pulumi.ComponentResource {
   public readonly chartVersion: pulumi.Output<string>;
 
   constructor(name: string, args: CrossplaneArgs, opts?: pulumi.ComponentResourceOptions) {
+    new ArgumentsChecker('platform:crossplane:Crossplane', name)
+      .chartVersion('chartVersion', args.chartVersion)
+      .namespace('namespace', args.namespace)
+      .done();
     super('platform:crossplane:Crossplane', name, {}, opts);
     const childOpts = { parent: this, provider: args.provider };
     const namespace = restrictedNamespace(

@@ -8,6 +8,7 @@ import {
   WORKLOAD_USERS,
   restrictedNamespace,
 } from './addon';
+import { ArgumentsChecker } from './arguments';
 
 export const GITLAB_AGENT_CHART_REPO = 'https://charts.gitlab.io';
 
@@ -59,6 +60,12 @@ export class GitlabAgent extends pulumi.ComponentResource {
   public readonly ciJobGroup: pulumi.Output<string>;
 
   constructor(name: string, args: GitlabAgentArgs, opts?: pulumi.ComponentResourceOptions) {
+    new ArgumentsChecker('platform:gitlab:GitlabAgent', name)
+      .chartVersion('chartVersion', args.chartVersion)
+      .httpsUrl('gitlabUrl', args.gitlabUrl)
+      .groupResources('claimResources', args.claimResources)
+      .namespace('namespace', args.namespace)
+      .done();
     super('platform:gitlab:GitlabAgent', name, {}, opts);
     const childOpts = { parent: this, provider: args.provider };
     const namespace = restrictedNamespace(

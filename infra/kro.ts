@@ -8,6 +8,7 @@ import {
   restrictedPodSecurityContext,
   WORKLOAD_USERS,
 } from './addon';
+import { ArgumentsChecker } from './arguments';
 
 export interface KroArgs {
   /** The cluster to install into. */
@@ -45,6 +46,11 @@ export class Kro extends pulumi.ComponentResource {
   public readonly passwordSeedSecretName: pulumi.Output<string>;
 
   constructor(name: string, args: KroArgs, opts?: pulumi.ComponentResourceOptions) {
+    new ArgumentsChecker('platform:kro:Kro', name)
+      .chartVersion('chartVersion', args.chartVersion)
+      .namespace('namespace', args.namespace)
+      .objectName('passwordSeedSecretName', args.passwordSeedSecretName, true)
+      .done();
     super('platform:kro:Kro', name, {}, opts);
     const childOpts = { parent: this, provider: args.provider };
     const namespace = restrictedNamespace(
@@ -88,10 +94,19 @@ export class Kro extends pulumi.ComponentResource {
           labels: { 'app.kubernetes.io/part-of': 'platform' },
         },
         type: 'Opaque',
-        // `data` takes base64: the Secret holds the 48 raw bytes.
-        data: { seed: seed.base64 },
+        // The seed is the base64 text of the 48 bytes (as `openssl rand -base64 48` makes it by
+        // hand), not the raw bytes: Kro 0.9.3 decodes a Secret's `data` (format: byte) with
+        // URL-safe base64 (kube-openapi's strfmt), which fails on the `+` and `/` the API server's
+        // standard base64 of raw random bytes nearly always has, and every database would stay
+        // in ERROR. The standard base64 of base64 text never contains either.
+        stringData: { seed: seed.base64 },
       },
-      { ...childOpts, protect: true, retainOnDelete: true, additionalSecretOutputs: ['data'] },
+      {
+        ...childOpts,
+        protect: true,
+        retainOnDelete: true,
+        additionalSecretOutputs: ['data', 'stringData'],
+      },
     );
     this.namespace = namespace.metadata.name;
     this.chartVersion = this.release.version;

@@ -41,7 +41,7 @@ try {
   const synthOut = path.join(work, 'synth');
   execFileSync('node', ['--require', 'tsx/cjs', 'charts/main.ts'], {
     cwd: root,
-    env: { ...process.env, CDK8S_OUTDIR: synthOut },
+    env: { ...process.env, CDK8S_OUTDIR: synthOut, PLATFORM_DIST: path.join(work, 'generated') },
     stdio: 'ignore',
   });
   const files = fs.readdirSync(synthOut).filter((f) => f.endsWith('.yaml'));
@@ -75,6 +75,7 @@ try {
   const app = measure('synth app (node --require tsx/cjs charts/main.ts)', () =>
     time('node', ['--require', 'tsx/cjs', 'charts/main.ts'], {
       CDK8S_OUTDIR: path.join(work, 'a'),
+      PLATFORM_DIST: path.join(work, 'generated'),
     }),
   );
   const floor = measure('floor (load libraries, write same YAML)', () =>

@@ -56,6 +56,18 @@ describe("the platform repository's .gitlab-ci.yml", () => {
     expect(pipeline.default.cache.key.files).toEqual(['package-lock.json']);
   });
 
+  it('installs in the test job every Debian package .ci/run installs for the tests', () => {
+    /** The packages of every `apt-get install` line of a script. */
+    const aptPackages = (script: string): string[] =>
+      [...script.matchAll(/apt-get install ([^\n>&|]+)/g)].flatMap((m) =>
+        m[1].split(/\s+/).filter((w) => w !== '' && !w.startsWith('-')),
+      );
+    const ciRun = aptPackages(fs.readFileSync('.ci/run', 'utf8'));
+    expect(ciRun).toContain('shellcheck');
+    const job = aptPackages((pipeline.test.before_script as string[]).join('\n'));
+    expect(job).toEqual(expect.arrayContaining(ciRun));
+  });
+
   it('previews every stack on merge requests and deploys each behind a manual gate on the default branch', () => {
     expect(pipeline.preview.parallel.matrix).toEqual([{ STACK: stacks }]);
     expect(pipeline.deploy.parallel.matrix).toEqual([{ STACK: stacks }]);

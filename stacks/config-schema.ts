@@ -8,6 +8,14 @@
 import { z } from 'zod';
 import { CONFIGURED_GROUP_PATH_MAX_LENGTH } from '../constructs/gitlab-paths';
 import { isDnsLabel, isDnsSubdomain } from '../constructs/names';
+import {
+  GI_SIZE_PATTERN,
+  HTTPS_URL_PATTERN,
+  IMAGE_REPOSITORY_PATTERN,
+  IMAGE_TAG_PATTERN,
+  S3_PATH_PATTERN,
+  SEMVER_PATTERN,
+} from '../infra/patterns';
 import { GROUP_PATH_PATTERN } from '../constructs/team-namespace/schema';
 import { versions } from '../versions';
 
@@ -41,8 +49,7 @@ const groupPath = matching(
   .max(CONFIGURED_GROUP_PATH_MAX_LENGTH, {
     error: `a GitLab group path of at most ${CONFIGURED_GROUP_PATH_MAX_LENGTH} characters (the portal's templates append names to it)`,
   });
-const httpsUrl = (what: string): z.ZodString =>
-  matching(what, /^https:\/\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]{1,5})?$/);
+const httpsUrl = (what: string): z.ZodString => matching(what, HTTPS_URL_PATTERN);
 /** GitLab access levels a member can be given (the provider's wire values). */
 export const ACCESS_LEVELS = [
   'guest',
@@ -92,14 +99,12 @@ function strictObject(what: string, fields: readonly string[]) {
       : `${what}: an object with ${fields.join(', ')}`;
 }
 
-const semver = /^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$/;
-
 /** A chart version of the release line we test against (same major and minor as the pin). */
 function chartVersion(pinned: string): z.ZodDefault<z.ZodString> {
   const line = pinned.split('.').slice(0, 2).join('.');
   return text(
     `an exact version of the supported ${line}.x line, such as "${pinned}"`,
-    (v) => semver.test(v) && v.startsWith(`${line}.`),
+    (v) => SEMVER_PATTERN.test(v) && v.startsWith(`${line}.`),
   ).default(pinned);
 }
 
@@ -129,12 +134,12 @@ export const configSchema = z.object({
   gitlabPlatformTeamGroup: groupPath.default('platform/platform-team'),
   gitlabCustomersGroup: groupPath.default('platform/customers'),
   backstageImageRepository: matching(
-    'an image repository without tag, such as "ghcr.io/acme/platform-portal"',
-    /^[a-z0-9.-]+(:[0-9]+)?(\/[a-z0-9._-]+)+$/,
+    'an image repository with its registry and without tag, such as "ghcr.io/acme/platform-portal"',
+    IMAGE_REPOSITORY_PATTERN,
   ).default(versions.backstage.image.repository),
   backstageImageTag: matching(
     'an exact image tag (not "latest") or a sha256 digest, such as "1.2.3"',
-    /^((?!latest$)[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|sha256:[a-f0-9]{64})$/,
+    IMAGE_TAG_PATTERN,
   ).default(versions.backstage.image.tag),
   databaseInstances: z.coerce
     .number({ error: instances })
@@ -142,16 +147,14 @@ export const configSchema = z.object({
     .min(1, { error: instances })
     .max(9, { error: instances })
     .default(2),
-  databaseStorageSize: matching('a size in Gi such as "10Gi"', /^[1-9][0-9]{0,4}Gi$/).default(
-    '10Gi',
-  ),
+  databaseStorageSize: matching('a size in Gi such as "10Gi"', GI_SIZE_PATTERN).default('10Gi'),
   databaseBackupEnabled: z
     .enum(['true', 'false'], { error: 'true or false' })
     .default('false')
     .transform((v) => v === 'true'),
   databaseBackupDestinationPath: matching(
     'an s3:// URL such as "s3://acme-backups/portal"',
-    /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[A-Za-z0-9._-]+)*\/?$/,
+    S3_PATH_PATTERN,
   ).optional(),
   databaseBackupEndpointUrl: s3Endpoint('https://s3.eu-west-1.amazonaws.com').optional(),
   databaseBackupCredentialsSecret: secretName.optional(),
@@ -164,7 +167,7 @@ export const configSchema = z.object({
   ),
   techdocsEndpoint: s3Endpoint('https://minio.example.com').optional(),
   techdocsCredentialsSecret: secretName.optional(),
-  techdocsVolumeSize: matching('a size in Gi such as "5Gi"', /^[1-9][0-9]{0,4}Gi$/).default('5Gi'),
+  techdocsVolumeSize: matching('a size in Gi such as "5Gi"', GI_SIZE_PATTERN).default('5Gi'),
   crossplaneChartVersion: chartVersion(versions.crossplane.chart),
   kroChartVersion: chartVersion(versions.kro.chart),
   cloudnativePgChartVersion: chartVersion(versions.cloudnativePg.chart),

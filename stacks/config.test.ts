@@ -68,6 +68,7 @@ describe('stack configuration', () => {
         baseDomain: 'Not A Domain',
         gitlabUrl: 'https://gitlab.example.com/',
         gitlabCustomersGroup: 'Acme/Customers',
+        backstageImageRepository: 'acme/platform-portal',
         backstageImageTag: 'latest',
         databaseInstances: 'three',
         databaseStorageSize: '10GB',
@@ -84,6 +85,8 @@ describe('stack configuration', () => {
       'platform:storageClassName: "fast_ssd" is not allowed; expected the name of a StorageClass',
       'platform:gitlabUrl: "https://gitlab.example.com/" is not allowed; expected an https URL without path or trailing slash, such as "https://gitlab.example.com"',
       'platform:gitlabCustomersGroup: "Acme/Customers" is not allowed; expected a GitLab group path of lowercase DNS-label segments, such as "acme/platform"',
+      // Without a registry, the chart's values would take "acme" for one.
+      'platform:backstageImageRepository: "acme/platform-portal" is not allowed; expected an image repository with its registry and without tag, such as "ghcr.io/acme/platform-portal"',
       'platform:backstageImageTag: "latest" is not allowed; expected an exact image tag (not "latest") or a sha256 digest, such as "1.2.3"',
       'platform:databaseInstances: "three" is not allowed; expected an integer from 1 to 9',
       'platform:databaseStorageSize: "10GB" is not allowed; expected a size in Gi such as "10Gi"',

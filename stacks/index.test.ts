@@ -89,7 +89,8 @@ describe('the platform stack under mocks', () => {
     expect(inputs(seed)).toEqual({ length: 48 });
     const secret = one('kubernetes:core/v1:Secret', 'kro-password-seed');
     expect(secret).toMatchObject({ protect: true, retainOnDelete: true });
-    expect(inputs(secret).data).toBe(SECRET_MARKER);
+    expect(inputs(secret).stringData).toBe(SECRET_MARKER);
+    expect(inputs(secret).data).toBeUndefined();
     expect(inputs(secret).metadata).toMatchObject({
       name: 'postgres-password-seed',
       namespace: 'kro-system',
@@ -113,7 +114,7 @@ describe('the platform stack under mocks', () => {
         platform: UNKNOWN_MARKER,
         platformTeam: UNKNOWN_MARKER,
         customers: UNKNOWN_MARKER,
-        'team-a': UNKNOWN_MARKER,
+        customerGroups: { 'team-a': UNKNOWN_MARKER },
       },
       installedVersions: {
         crossplane: versions.crossplane.chart,

@@ -2,6 +2,12 @@
  * CEL evaluation for tests, with Buf's conformant CEL implementation: JSON values are bound as
  * CEL maps, lists and ints the way the API server and Kro see a Kubernetes object. Errors throw,
  * so that a broken expression can never pass for a false one.
+ *
+ * A stand-in for the API server's CEL, kept where a real API server is not worth a round trip per
+ * case: the XRD's name rules and the form's name fields over hundreds of generated values (the
+ * template fuzz), and the TeamNamespace policies' decisions case by case. The API server itself
+ * compiles and evaluates the same rules in the cluster tests (*.cluster.test.ts): the name rules
+ * and enums on the templates' claims, and the deletion-protection policies end to end.
  */
 import { createHash } from 'node:crypto';
 import { celFunc, CelScalar, isCelError, run, type CelInput } from '@bufbuild/cel';

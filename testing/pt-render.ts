@@ -2,6 +2,11 @@
  * Renders the composed resources of a function-patch-and-transform input for a given XR, for the
  * subset of patch and transform types this repository uses, so that tests can validate what
  * Crossplane would apply. Anything outside that subset throws instead of guessing.
+ *
+ * An emulation, kept for what the real engine is not run on: the construct with props other than
+ * dist/'s (another group prefix, roles, sizes) and explicit quota overrides, in milliseconds per
+ * case. dist/'s composition itself is composed by Crossplane's own render engine with the real
+ * functions (testing/crossplane-render.ts, constructs/team-namespace/team-namespace.cluster.test.ts).
  */
 import { parseFieldPath, type FieldPathSegment } from './field-path';
 

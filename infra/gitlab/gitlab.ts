@@ -31,6 +31,16 @@ import {
   ProjectVariable,
   RepositoryFile,
 } from './resources';
+import { checkGitlabSettings } from './gitlab-arguments';
+
+/** The full paths of the group tree GitlabPlatform creates. */
+export interface GroupPaths {
+  readonly platform: string;
+  readonly platformTeam: string;
+  readonly customers: string;
+  /** By the customer group's path segment. */
+  readonly customerGroups: Readonly<Record<string, string>>;
+}
 
 export interface GitlabPlatformArgs extends GitlabSettings {
   /** Kubernetes provider, for the Secrets that hand the portal its GitLab credentials. */
@@ -53,7 +63,11 @@ export interface GitlabPlatformArgs extends GitlabSettings {
 export class GitlabPlatform extends pulumi.ComponentResource {
   public readonly redirectUrl: pulumi.Output<string>;
   /** Full paths of the groups, by role (platform, platformTeam, customers) and customer path. */
-  public readonly groupPaths: pulumi.Output<Readonly<Record<string, string>>>;
+  /**
+   * Full paths of the group tree; customer groups under their own key, so that a customer group
+   * named like a key of the tree (`platform`, `customers`) cannot overwrite it.
+   */
+  public readonly groupPaths: pulumi.Output<GroupPaths>;
   public readonly oauthSecretName: pulumi.Output<string>;
   public readonly claimsProjectPath: pulumi.Output<string>;
   /** The Secret with the portal's read token. */
@@ -68,6 +82,9 @@ export class GitlabPlatform extends pulumi.ComponentResource {
   public readonly agentToken: pulumi.Output<string>;
 
   constructor(name: string, args: GitlabPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+    checkGitlabSettings('platform:gitlab:GitlabPlatform', name, args)
+      .namespace('portalNamespace', args.portalNamespace)
+      .done();
     super('platform:gitlab:GitlabPlatform', name, {}, opts);
     const provider = new GitlabProvider(
       `${name}-provider`,
@@ -176,11 +193,11 @@ export class GitlabPlatform extends pulumi.ComponentResource {
     });
 
     this.redirectUrl = pulumi.output(redirectUrl(args.backstageHost));
-    this.groupPaths = pulumi.all({
+    this.groupPaths = pulumi.output({
       platform: platform.fullPath,
       platformTeam: platformTeam.fullPath,
       customers: customers.fullPath,
-      ...customerPaths,
+      customerGroups: customerPaths,
     });
     this.oauthSecretName = oauthSecret.metadata.name;
     this.claimsProjectPath = claims.pathWithNamespace;

@@ -88,3 +88,17 @@ func ReadFiles(paths []string) ([]Document, error) {
 	}
 	return docs, nil
 }
+
+// Load reads the YAML files and registers the CRDs among them: the documents and the types the
+// API server would know after applying them.
+func Load(paths []string) ([]Document, *Types, error) {
+	docs, err := ReadFiles(paths)
+	if err != nil {
+		return nil, nil, err
+	}
+	types := NewTypes()
+	if err := RegisterCRDs(types, docs); err != nil {
+		return nil, nil, err
+	}
+	return docs, types, nil
+}

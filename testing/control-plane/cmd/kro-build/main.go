@@ -13,28 +13,23 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"os"
 	"strings"
 
+	"platform-as-code/testing/control-plane/cli"
 	"platform-as-code/testing/control-plane/kro"
 	"platform-as-code/testing/control-plane/kube"
 )
 
 func main() {
 	output := flag.String("o", "text", "output format: text or json (one object per RGD and line)")
-	flag.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: kro-build [-o text|json] FILE...")
-		flag.PrintDefaults()
-	}
+	usage := cli.Usage("kro-build [-o text|json] FILE...")
 	flag.Parse()
 	if flag.NArg() == 0 || (*output != "text" && *output != "json") {
-		flag.Usage()
-		os.Exit(2)
+		usage()
 	}
 	results, err := run(flag.Args())
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "error:", err)
-		os.Exit(2)
+		cli.Fatal(err)
 	}
 	failed := false
 	for _, r := range results {
@@ -42,8 +37,7 @@ func main() {
 		if *output == "json" {
 			line, err := json.Marshal(r)
 			if err != nil {
-				fmt.Fprintln(os.Stderr, "error:", err)
-				os.Exit(2)
+				cli.Fatal(err)
 			}
 			fmt.Println(string(line))
 		} else if r.OK {
@@ -52,18 +46,12 @@ func main() {
 			fmt.Printf("FAIL  %s %s: %s\n", r.Source, r.Name, r.Error)
 		}
 	}
-	if failed {
-		os.Exit(1)
-	}
+	cli.ExitIf(failed)
 }
 
 func run(files []string) ([]kro.Result, error) {
-	docs, err := kube.ReadFiles(files)
+	docs, types, err := kube.Load(files)
 	if err != nil {
-		return nil, err
-	}
-	types := kube.NewTypes()
-	if err := kube.RegisterCRDs(types, docs); err != nil {
 		return nil, err
 	}
 	results, err := kro.Build(types, docs)

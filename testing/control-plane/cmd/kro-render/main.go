@@ -11,13 +11,10 @@
 package main
 
 import (
-	"encoding/json"
 	"flag"
 	"fmt"
-	"os"
 
-	"sigs.k8s.io/yaml"
-
+	"platform-as-code/testing/control-plane/cli"
 	"platform-as-code/testing/control-plane/kro"
 	"platform-as-code/testing/control-plane/kube"
 )
@@ -29,58 +26,38 @@ type report struct {
 
 func main() {
 	requests := flag.String("requests", "", "YAML list of instances to render")
-	flag.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: kro-render -requests FILE FILE...")
-		flag.PrintDefaults()
-	}
+	usage := cli.Usage("kro-render -requests FILE FILE...")
 	flag.Parse()
 	if flag.NArg() == 0 || *requests == "" {
-		flag.Usage()
-		os.Exit(2)
+		usage()
 	}
 	r, err := run(flag.Args(), *requests)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "error:", err)
-		os.Exit(2)
+		cli.Fatal(err)
 	}
-	out, err := json.MarshalIndent(r, "", "  ")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "error:", err)
-		os.Exit(2)
-	}
-	fmt.Println(string(out))
+	cli.PrintJSON(r)
+	failed := false
 	for _, x := range r.RGDs {
-		if !x.OK {
-			os.Exit(1)
-		}
+		failed = failed || !x.OK
 	}
 	for _, x := range r.Renders {
-		if x.Error != "" {
-			os.Exit(1)
-		}
+		failed = failed || x.Error != ""
 	}
+	cli.ExitIf(failed)
 }
 
 func run(files []string, requestsFile string) (*report, error) {
-	docs, err := kube.ReadFiles(files)
+	docs, types, err := kube.Load(files)
 	if err != nil {
-		return nil, err
-	}
-	types := kube.NewTypes()
-	if err := kube.RegisterCRDs(types, docs); err != nil {
 		return nil, err
 	}
 	rgds, err := kro.Build(types, docs)
 	if err != nil {
 		return nil, err
 	}
-	raw, err := os.ReadFile(requestsFile)
-	if err != nil {
-		return nil, err
-	}
 	var requests []kro.RenderRequest
-	if err := yaml.Unmarshal(raw, &requests); err != nil {
-		return nil, fmt.Errorf("%s: %w", requestsFile, err)
+	if err := cli.ReadYAML(requestsFile, &requests); err != nil {
+		return nil, err
 	}
 	r := &report{RGDs: rgds, Renders: []kro.Rendered{}}
 	for _, req := range requests {

@@ -9,10 +9,10 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 
+	"platform-as-code/testing/control-plane/cli"
 	"platform-as-code/testing/control-plane/kube"
 	"platform-as-code/testing/control-plane/podsecurity"
 )
@@ -24,13 +24,11 @@ func main() {
 	}
 	docs, err := kube.ReadFiles(os.Args[1:])
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "error:", err)
-		os.Exit(2)
+		cli.Fatal(err)
 	}
 	evaluator, err := podsecurity.NewEvaluator()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "error:", err)
-		os.Exit(2)
+		cli.Fatal(err)
 	}
 	results := []podsecurity.Result{}
 	for _, d := range docs {
@@ -43,15 +41,10 @@ func main() {
 			results = append(results, evaluator.Evaluate(fmt.Sprintf("%s %s", d.Name(), t.Path), t))
 		}
 	}
-	out, err := json.MarshalIndent(map[string]any{"results": results}, "", "  ")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "error:", err)
-		os.Exit(2)
-	}
-	fmt.Println(string(out))
+	cli.PrintJSON(map[string]any{"results": results})
+	failed := false
 	for _, r := range results {
-		if len(r.Forbidden) > 0 || len(r.Unverifiable) > 0 {
-			os.Exit(1)
-		}
+		failed = failed || len(r.Forbidden) > 0 || len(r.Unverifiable) > 0
 	}
+	cli.ExitIf(failed)
 }
