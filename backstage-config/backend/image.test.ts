@@ -18,6 +18,7 @@ import { readConfigLayer, signInScopes } from '../../infra/backstage-config';
 import { gitlabEnv, stackConfigLayer } from '../../infra/backstage-spec';
 import { launchChromium, watchPage } from '../../testing/browser';
 import { replayRuntimeStage, type Replayed } from '../../testing/dockerfile';
+import { screenshotPath } from '../../testing/screenshots';
 import { ensurePortalBuilt } from '../../testing/portal-build';
 import { PORTAL_TEST_ENV } from '../../testing/portal-env';
 import { BOUNDARY_STACKS } from '../../testing/template-stack';
@@ -173,7 +174,7 @@ describe(
       await page.goto(`${baseUrl}/`);
       await page.getByText('Sign in with your GitLab account').waitFor({ timeout: 60_000 });
       expect(await page.getByText(/guest/i).count()).toBe(0);
-      await page.screenshot({ path: path.join(ROOT, 'docs', 'screenshots', 'sign-in.png') });
+      await page.screenshot({ path: screenshotPath('sign-in') });
       const popup = context.waitForEvent('page', { timeout: 30_000 });
       await page.getByRole('button', { name: /sign in/i }).click();
       await (await popup).waitForEvent('requestfailed', { timeout: 30_000 }).catch(() => undefined);
