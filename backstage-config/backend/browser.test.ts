@@ -216,7 +216,7 @@ describe('the portal in Chromium, signed in as guest (local layer)', { timeout: 
     await context.close();
   });
 
-  it("lists the four templates; the team-namespace form has the XRD's fields and refuses a bad name", async () => {
+  it("lists the four templates; the team-namespace form has the XRD's fields, refuses a bad name, reviews a good one", async () => {
     const { context, page, problems, outside } = await signedIn('/create');
     expect(TEMPLATES).toHaveLength(4);
     for (const t of TEMPLATES) {
@@ -248,6 +248,13 @@ describe('the portal in Chromium, signed in as guest (local layer)', { timeout: 
       .first()
       .waitFor({ timeout: 30_000 });
     await page.screenshot({ path: screenshotPath('template-form'), fullPage: true });
+    // A valid name passes; the review step shows the values entered.
+    await page.locator('#root_name').fill('team-a-apps');
+    await page.getByRole('button', { name: /^review$/i }).click();
+    await page.getByRole('button', { name: /^create$/i }).waitFor({ timeout: 30_000 });
+    for (const value of ['team-a-apps', 'medium', 'group:default/customers-team-a']) {
+      await page.getByText(value, { exact: true }).first().waitFor({ timeout: 10_000 });
+    }
     // The form logs the refusal it shows; nothing else may go wrong.
     expect(
       unexpected(problems, outside).filter((p) => !p.startsWith('console: Form validation failed')),
