@@ -69,30 +69,11 @@ export const versions = {
     /** Helm chart `backstage` from https://backstage.github.io/charts. */
     chart: '2.8.2',
     /**
-     * The portal image: the backend package backstage-config/backend (its dependencies are the
-     * backend plugins and modules) with a frontend app holding `portalFrontendPlugins`, and dist/
-     * (catalog and templates). See "Portal image" in the README.
+     * The portal image the Dockerfile (backstage-config/backend/Dockerfile) builds: the backend
+     * package with the app it serves (backstage-config/app), and dist/ (catalog and templates).
+     * See "Portal image" in the README for building and pushing it.
      */
     image: { repository: 'ghcr.io/acme/platform-portal', tag: '0.1.0' },
-  },
-  /**
-   * The frontend packages the portal image's app must contain for backstage-config/ (sign-in,
-   * catalog, templates, TechDocs, Kubernetes and GitLab CI views, API docs, permissions).
-   */
-  portalFrontendPlugins: {
-    '@backstage/app-defaults': '1.7.12',
-    '@backstage/core-app-api': '1.20.5',
-    '@backstage/core-components': '0.18.14',
-    '@backstage/plugin-api-docs': '0.14.5',
-    '@backstage/plugin-catalog': '2.0.9',
-    '@backstage/plugin-catalog-graph': '0.6.8',
-    '@backstage/plugin-kubernetes': '0.12.23',
-    '@backstage/plugin-org': '0.7.9',
-    '@backstage/plugin-permission-react': '0.5.5',
-    '@backstage/plugin-scaffolder': '1.39.0',
-    '@backstage/plugin-techdocs': '1.18.2',
-    '@backstage/plugin-user-settings': '0.9.7',
-    '@immobiliarelabs/backstage-plugin-gitlab': '7.0.1',
   },
   gitlabAgent: {
     /**

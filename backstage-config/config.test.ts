@@ -5,7 +5,6 @@ import { portalConfigSchema } from './backend/src/launch';
 import { parse } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { APP_CONFIG_LAYERS, stackConfigLayer, STACK_CONFIG_LAYER } from '../infra/backstage-spec';
-import { versions } from '../versions';
 import { PORTAL_TEST_ENV } from '../testing/portal-env';
 import {
   loadConfigLayers,
@@ -227,12 +226,14 @@ describe('the README', () => {
   it('lists every package of the portal image with its pinned version', () => {
     const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
     const section = readme.slice(readme.indexOf('### Portal image'));
-    const { dependencies } = JSON.parse(fs.readFileSync(BACKEND_PACKAGE, 'utf8')) as {
-      dependencies: Record<string, string>;
-    };
+    const deps = (file: string): [string, string][] =>
+      Object.entries(
+        (JSON.parse(fs.readFileSync(file, 'utf8')) as { dependencies: Record<string, string> })
+          .dependencies,
+      );
     for (const [name, version] of [
-      ...Object.entries(dependencies),
-      ...Object.entries(versions.portalFrontendPlugins),
+      ...deps(BACKEND_PACKAGE),
+      ...deps(path.join(__dirname, 'app', 'package.json')),
     ]) {
       expect(section, name).toMatch(
         new RegExp(`\\| \`${name}\` +\\| ${version.replaceAll('.', '\\.')} +\\|`),

@@ -33,8 +33,8 @@ type In<T> = pulumi.Input<T>;
  * `../../dist/catalog/all.yaml` is the image's /app/dist.
  */
 export const INSTALL_DIR = '/app/backstage-config/backend';
-/** The image's entry point (the chart's default is `node packages/backend`). */
-export const BACKEND_COMMAND = ['node', '--require', 'tsx/cjs', 'src/index.ts'];
+/** The image's entry point, compiled JavaScript (the chart's default is `node packages/backend`). */
+export const BACKEND_COMMAND = ['node', 'dist/index.js'];
 
 /** What the values are computed from. */
 export interface BackstageValuesArgs {

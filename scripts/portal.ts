@@ -15,6 +15,7 @@ import {
   startBackend,
   startPostgres,
 } from '../backstage-config/backend/src/launch';
+import { ensurePortalBuilt, isPortalBuilt } from '../testing/portal-build';
 import { checkPortFree, portalSettings } from './portal-settings';
 
 /** The layers, in order; PORTAL_CONFIG (comma-separated paths) replaces them. */
@@ -54,6 +55,13 @@ async function main(): Promise<number> {
     PORTAL_DB_PASSWORD: password,
   };
   await checkConfig(configFiles, env);
+  // The app the backend serves: built on the first start, and again after its sources change.
+  if (!isPortalBuilt()) {
+    console.log(
+      'Building the portal app (npm run build:portal, a minute or two the first time)...',
+    );
+    ensurePortalBuilt(900_000);
+  }
   if (isNew) savePassword(password);
   const pg = await startPostgres({
     dataDir: DATA_DIR,

@@ -12,6 +12,7 @@ import {
   renderHeader,
   stripProse,
 } from './snapshot';
+import { MANIFEST as BACKSTAGE_RELEASE_MANIFEST } from '../backstage-release';
 import { SNAPSHOT_DIR, UPSTREAM_SOURCES, upstreamUrl } from './sources';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -149,6 +150,9 @@ describe('the committed snapshots in upstream/', () => {
   )
     .map((f) => `${SNAPSHOT_DIR}/${f.split(path.sep).join('/')}`)
     .filter((f) => fs.statSync(path.join(root, f)).isFile())
+    // The Backstage release's manifest is made by `npm run backstage:release` from the registry,
+    // not by the importer (backstage-config/release.test.ts holds the lockfile against it).
+    .filter((f) => f !== BACKSTAGE_RELEASE_MANIFEST)
     .sort();
 
   it('are exactly the sources, each with the header of its source', () => {

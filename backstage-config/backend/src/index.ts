@@ -9,6 +9,10 @@ import { platformScaffolderModule } from './scaffolder-module';
 
 const backend = createBackend();
 
+// The app (backstage-config/app, built into its dist/), served from the backend's own origin:
+// the chart's ingress sends the whole host here.
+backend.add(import('@backstage/plugin-app-backend'));
+
 // Catalog: the platform's own entities (dist/catalog), Templates as entities, GitLab discovery of
 // catalog-info.yaml files and GitLab org ingestion (groups and users).
 backend.add(import('@backstage/plugin-catalog-backend'));
@@ -31,6 +35,17 @@ backend.add(import('@backstage/plugin-auth-backend-module-guest-provider'));
 backend.add(import('@backstage/plugin-kubernetes-backend'));
 backend.add(import('@backstage/plugin-techdocs-backend'));
 backend.add(import('@immobiliarelabs/backstage-plugin-gitlab-backend'));
+
+// Search on PostgreSQL, indexing the catalog and TechDocs.
+backend.add(import('@backstage/plugin-search-backend'));
+backend.add(import('@backstage/plugin-search-backend-module-pg'));
+backend.add(import('@backstage/plugin-search-backend-module-catalog'));
+backend.add(import('@backstage/plugin-search-backend-module-techdocs'));
+
+// Events: GitLab's group webhook (push and merge-request events, registered by the stack on the
+// platform group) reaches the catalog's GitLab provider, which refreshes on change.
+backend.add(import('@backstage/plugin-events-backend'));
+backend.add(import('@backstage/plugin-events-backend-module-gitlab'));
 
 // Permissions, with the portal's policy (src/permission-policy.ts), not allow-all.
 backend.add(import('@backstage/plugin-permission-backend'));

@@ -13,6 +13,8 @@ import type { JsonObject } from '@backstage/types';
 import { parse } from 'yaml';
 
 export const BACKEND_DIR = path.resolve(__dirname, '..');
+/** The app workspace the backend serves (plugin-app-backend, `app.packageName`). */
+export const APP_DIR = path.resolve(BACKEND_DIR, '..', 'app');
 
 /** A free TCP port on the loopback interface. */
 export function freePort(): Promise<number> {
@@ -173,11 +175,14 @@ const SCHEMA_CACHE =
  * What the schema is made of: the installed packages (the lockfile pins every one) and the
  * backend's own package.json and config.schema.json. Undefined without a lockfile: no reuse.
  */
+/** The packages whose dependencies' schemas make the portal's: the backend's and the app's. */
+const PACKAGE_PATHS = [path.join(BACKEND_DIR, 'package.json'), path.join(APP_DIR, 'package.json')];
+
 function schemaKey(): string | undefined {
   const lockfile = path.resolve(BACKEND_DIR, '..', '..', 'package-lock.json');
   if (!fs.existsSync(lockfile)) return undefined;
   const hash = createHash('sha256');
-  for (const file of [lockfile, 'package.json', 'config.schema.json']) {
+  for (const file of [lockfile, ...PACKAGE_PATHS, path.join(BACKEND_DIR, 'config.schema.json')]) {
     hash.update(fs.readFileSync(path.resolve(BACKEND_DIR, file))).update('\0');
   }
   return hash.digest('hex');
@@ -197,13 +202,17 @@ export async function loadPortalConfigSchema(
     const serialized = JSON.parse(fs.readFileSync(cached, 'utf8')) as JsonObject;
     return loadConfigSchema({ serialized, noUndeclaredProperties: true });
   }
-  const pkgPath = path.join(BACKEND_DIR, 'package.json');
-  const { dependencies } = JSON.parse(fs.readFileSync(pkgPath, 'utf8')) as {
-    dependencies: Record<string, string>;
-  };
+  // The backend's packages and the app's (the frontend plugins declare app.extensions and the
+  // keys they read in the browser): one configuration serves both.
+  const dependencies = PACKAGE_PATHS.flatMap((p) =>
+    Object.keys(
+      (JSON.parse(fs.readFileSync(p, 'utf8')) as { dependencies: Record<string, string> })
+        .dependencies,
+    ),
+  );
   const schema = await loadConfigSchema({
-    dependencies: Object.keys(dependencies),
-    packagePaths: [pkgPath],
+    dependencies: [...new Set(dependencies)],
+    packagePaths: [...PACKAGE_PATHS],
     noUndeclaredProperties: true,
   });
   if (cached !== undefined) {
@@ -260,18 +269,30 @@ export function startBackend(o: {
   readyTimeoutMs?: number;
   /** More Node options before the entry point (the end-to-end test preloads a recorder). */
   nodeArgs?: readonly string[];
+  /**
+   * Where and what to start: by default the sources of this checkout with the TypeScript runner;
+   * the image's test starts the compiled JavaScript of an installed copy.
+   */
+  entry?: { readonly cwd: string; readonly args: readonly string[] };
 }): Backend {
+  // The TypeScript runner comes first: the extra Node options may preload TypeScript too.
+  const [runner, entry] =
+    o.entry === undefined
+      ? [
+          ['--require', 'tsx/cjs'],
+          { cwd: BACKEND_DIR, args: [path.join(BACKEND_DIR, 'src', 'index.ts')] },
+        ]
+      : [[], o.entry];
   const child = spawn(
     process.execPath,
     [
-      '--require',
-      'tsx/cjs',
+      ...runner,
       ...(o.nodeArgs ?? []),
-      path.join(BACKEND_DIR, 'src', 'index.ts'),
+      ...entry.args,
       ...o.configFiles.flatMap((f) => ['--config', f]),
     ],
     {
-      cwd: BACKEND_DIR,
+      cwd: entry.cwd,
       env: { ...o.env, APP_CONFIG_backend_listen_port: String(o.port) },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
