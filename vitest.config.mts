@@ -20,6 +20,8 @@ export default defineConfig({
   test: {
     // Synthesis is CPU-bound and the suite is small: threads start faster than forks.
     pool: 'threads',
+    // The built portal, before any file that boots it (testing/global-setup.ts).
+    globalSetup: ['./testing/global-setup.ts'],
     exclude: ['**/node_modules/**'],
     projects: [
       {

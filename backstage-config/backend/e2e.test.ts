@@ -15,6 +15,7 @@ import { parse, parseAllDocuments, stringify } from 'yaml';
 import { ConfigReader } from '@backstage/config';
 import { gitlabSignIn, readConfigLayer, signInScopes } from '../../infra/backstage-config';
 import { gitlabEnv, stackConfigLayer } from '../../infra/backstage-spec';
+import { catalogWebhook, WEBHOOK_SECRET } from '../../infra/gitlab/portal-access';
 import {
   configLeaves,
   readByFullName,
@@ -482,6 +483,29 @@ describe('the portal backend, booted for real', { timeout: 90_000 }, () => {
       String(gitlabSignIn().callbackUrl).replace('${BACKSTAGE_BASE_URL}', baseUrl),
     );
     expect(location.searchParams.get('scope')?.split(/[ ,]/).sort()).toEqual(signInScopes());
+  });
+
+  it("takes GitLab's webhook deliveries at the group hook's URL, only with the hook's token", async () => {
+    // The path the stack registers the platform group's hook at, on this backend.
+    const { pathname } = new URL(catalogWebhook({ backstageHost: 'portal.example.com' }).url);
+    const deliver = (token: string) =>
+      fetch(`${baseUrl}${pathname}`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-gitlab-token': token,
+          'x-gitlab-event': 'Push Hook',
+        },
+        body: JSON.stringify({
+          object_kind: 'push',
+          project: { path_with_namespace: 'acme-platform/claims' },
+          commits: [],
+        }),
+      });
+    const wrong = await deliver('not-the-token');
+    expect(wrong.status, await wrong.text()).toBe(403);
+    const right = await deliver(PORTAL_TEST_ENV[WEBHOOK_SECRET.key]);
+    expect(right.status, await right.text()).toBe(202);
   });
 
   it('lists the in-cluster cluster in the Kubernetes plugin', async () => {

@@ -1,0 +1,19 @@
+/**
+ * Before any test file: the built portal (the app bundle and the compiled backend) that the
+ * portal's tests boot (e2e, browser, image, the Kubernetes view), built once when missing or
+ * older than its sources. Built here rather than by the first test file that needs it, since
+ * files run in parallel: two builds into one folder, or a backend booted while the app is being
+ * written, would make the tests depend on their order.
+ */
+import { ensurePortalBuilt, isPortalBuilt } from './portal-build';
+
+/** The app build takes one to two minutes on two loaded cores; allow for much worse. */
+const BUILD_TIMEOUT_MS = 15 * 60_000;
+
+export default function setup(): void {
+  if (isPortalBuilt()) return;
+  const start = Date.now();
+  console.log('portal: building the app and the backend (npm run build:portal)...');
+  ensurePortalBuilt(BUILD_TIMEOUT_MS);
+  console.log(`portal: built in ${Math.round((Date.now() - start) / 1000)} s`);
+}
