@@ -80,7 +80,11 @@ async function main(): Promise<void> {
   if (stale.length > 0) fail(stale.join('\n'));
 
   const tokens = Object.values(GITLAB_RESOURCE_TYPES);
-  fs.rmSync(path.join(root, SNAPSHOT_DIR), { recursive: true, force: true });
+  // Only the folders of its own snapshots: upstream/ also holds what other commands generate
+  // (the Backstage release manifest, `npm run backstage:release`).
+  for (const dir of new Set(UPSTREAM_SOURCES.map((s) => path.dirname(s.snapshot)))) {
+    fs.rmSync(path.join(root, dir), { recursive: true, force: true });
+  }
   for (const [source, upstream] of files) {
     const out = path.join(root, source.snapshot);
     fs.mkdirSync(path.dirname(out), { recursive: true });
