@@ -5,9 +5,7 @@
  * test its own browser context, signed in as guest. Nothing leaves the machine: every request to
  * another origin is aborted and must not be one the page needs.
  */
-import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,14 +15,8 @@ import { launchChromium, watchPage } from '../../testing/browser';
 import { ensurePortalBuilt } from '../../testing/portal-build';
 import { screenshotPath } from '../../testing/screenshots';
 import { exampleCatalog } from '../../testing/template-examples';
-import {
-  checkConfig,
-  freePort,
-  startBackend,
-  startPostgres,
-  type Backend,
-  type Postgres,
-} from './src/launch';
+import { portalWorkDir, startTestPostgres } from '../../testing/portal-fixture';
+import { checkConfig, freePort, startBackend, type Backend, type Postgres } from './src/launch';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const DIST = path.join(ROOT, 'dist');
@@ -55,17 +47,10 @@ const TEMPLATES = fs.readdirSync(path.join(DIST, 'templates')).map((dir) => {
 beforeAll(async () => {
   // A loaded two-core machine: the app's build takes minutes when it is not built yet.
   ensurePortalBuilt(600_000);
-  work = fs.mkdtempSync(path.join(os.tmpdir(), 'portal-browser-'));
-  fs.chmodSync(work, 0o755);
-  const [dbPort, port] = [await freePort(), await freePort()];
+  work = portalWorkDir('portal-browser-');
+  const port = await freePort();
   baseUrl = `http://localhost:${port}`;
-  pg = await startPostgres({
-    dataDir: path.join(work, 'postgres'),
-    port: dbPort,
-    password: randomBytes(16).toString('base64url'),
-    persistent: false,
-    database: 'backstage',
-  });
+  pg = await startTestPostgres(work);
   // What `npm run portal` differs in here: the port, TechDocs' output in the test's folder, and
   // the GitLab groups the org provider would ingest (no GitLab here), from one more location
   // beside the platform's (config arrays replace those of earlier layers).
@@ -104,7 +89,7 @@ beforeAll(async () => {
     PATH: process.env.PATH,
     HOME: work,
     NODE_ENV: 'development',
-    PORTAL_DB_PORT: String(dbPort),
+    PORTAL_DB_PORT: String(pg.port),
     PORTAL_DB_USER: pg.user,
     PORTAL_DB_PASSWORD: pg.password,
   };

@@ -8,13 +8,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { ConfigReader } from '@backstage/config';
 import { gitlabSignIn, readConfigLayer, signInScopes } from '../../infra/backstage-config';
-import { gitlabEnv, stackConfigLayer } from '../../infra/backstage-spec';
+import { gitlabEnv } from '../../infra/backstage-spec';
 import { catalogWebhook, WEBHOOK_SECRET } from '../../infra/gitlab/portal-access';
 import {
   configLeaves,
@@ -32,12 +31,12 @@ import {
 } from '../../testing/template-examples';
 import { fileProblems, pipelineProblems } from '../../testing/template-output';
 import { BOUNDARY_STACKS, type TemplateStack } from '../../testing/template-stack';
+import { portalWorkDir, startTestPostgres, writeStackLayer } from '../../testing/portal-fixture';
 import {
   checkConfig,
   freePort,
   portalConfigSchema,
   startBackend,
-  startPostgres,
   type Backend,
   type Postgres,
 } from './src/launch';
@@ -105,25 +104,12 @@ const api = (p: string, init: RequestInit = {}, token: string | null = TOKEN) =>
   });
 
 beforeAll(async () => {
-  work = fs.mkdtempSync(path.join(os.tmpdir(), 'portal-e2e-'));
-  // PostgreSQL runs as its own user when the tests run as root: it must reach its data folder.
-  fs.chmodSync(work, 0o755);
-  const [dbPort, port] = [await freePort(), await freePort()];
+  work = portalWorkDir('portal-e2e-');
+  const port = await freePort();
   baseUrl = `http://127.0.0.1:${port}`;
-  pg = await startPostgres({
-    dataDir: path.join(work, 'postgres'),
-    port: dbPort,
-    password: randomBytes(16).toString('base64url'),
-    persistent: false,
-    database: 'backstage',
-  });
+  pg = await startTestPostgres(work);
   // The stack's layer as the dev stack generates it (no TechDocs bucket), its volume in `work`.
-  const stackLayer = stackConfigLayer({
-    techdocs: { volumeSize: '5Gi' },
-    adminGroups: ['group:default/platform-team'],
-  }) as any;
-  stackLayer.techdocs.publisher.local.publishDirectory = path.join(work, 'techdocs');
-  fs.writeFileSync(path.join(work, 'app-config.stack.yaml'), stringify(stackLayer));
+  const stackLayerFile = writeStackLayer(work);
   // The test-only token. Config arrays replace (not extend) those of earlier layers, so this
   // layer repeats the production layer's entries unchanged and adds its own.
   const production = readConfigLayer('app-config.production.yaml') as any;
@@ -180,7 +166,7 @@ beforeAll(async () => {
   configFiles = [
     path.join(ROOT, 'backstage-config', 'app-config.yaml'),
     path.join(ROOT, 'backstage-config', 'app-config.production.yaml'),
-    path.join(work, 'app-config.stack.yaml'),
+    stackLayerFile,
     path.join(work, 'app-config.e2e.yaml'),
     path.join(work, 'app-config.test-entities.yaml'),
   ];
@@ -192,7 +178,7 @@ beforeAll(async () => {
     NODE_ENV: 'production',
     BACKSTAGE_BASE_URL: baseUrl,
     POSTGRES_HOST: '127.0.0.1',
-    POSTGRES_PORT: String(dbPort),
+    POSTGRES_PORT: String(pg.port),
     POSTGRES_USER: pg.user,
     POSTGRES_PASSWORD: pg.password,
     BACKEND_EXTERNAL_ACCESS_TOKEN: TOKEN,

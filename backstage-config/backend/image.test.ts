@@ -7,22 +7,20 @@
  * production sign-in in Chromium: GitLab only, its authorize URL intercepted (nothing reaches a
  * GitLab server).
  */
-import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 import { readConfigLayer, signInScopes } from '../../infra/backstage-config';
-import { gitlabEnv, stackConfigLayer } from '../../infra/backstage-spec';
+import { gitlabEnv } from '../../infra/backstage-spec';
 import { launchChromium, watchPage } from '../../testing/browser';
 import { replayRuntimeStage, type Replayed } from '../../testing/dockerfile';
 import { screenshotPath } from '../../testing/screenshots';
 import { ensurePortalBuilt } from '../../testing/portal-build';
 import { PORTAL_TEST_ENV } from '../../testing/portal-env';
 import { BOUNDARY_STACKS } from '../../testing/template-stack';
-import { freePort, startBackend, startPostgres, type Backend, type Postgres } from './src/launch';
+import { portalWorkDir, startTestPostgres, writeStackLayer } from '../../testing/portal-fixture';
+import { freePort, startBackend, type Backend, type Postgres } from './src/launch';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const STACK = BOUNDARY_STACKS.longest;
@@ -38,29 +36,17 @@ let baseUrl: string;
 beforeAll(async () => {
   // A loaded two-core machine: the app's build takes minutes, the production install too.
   ensurePortalBuilt(600_000);
-  work = fs.mkdtempSync(path.join(os.tmpdir(), 'portal-image-'));
-  fs.chmodSync(work, 0o755);
+  work = portalWorkDir('portal-image-');
   image = replayRuntimeStage({
     dockerfile: path.join(ROOT, 'backstage-config', 'backend', 'Dockerfile'),
     context: ROOT,
     root: path.join(work, 'image'),
     timeoutMs: 900_000,
   });
-  const [dbPort, port] = [await freePort(), await freePort()];
+  const port = await freePort();
   baseUrl = `http://127.0.0.1:${port}`;
-  pg = await startPostgres({
-    dataDir: path.join(work, 'postgres'),
-    port: dbPort,
-    password: randomBytes(16).toString('base64url'),
-    persistent: false,
-    database: 'backstage',
-  });
-  const stackLayer = stackConfigLayer({
-    techdocs: { volumeSize: '5Gi' },
-    adminGroups: ['group:default/platform-team'],
-  }) as { techdocs: { publisher: { local: { publishDirectory: string } } } };
-  stackLayer.techdocs.publisher.local.publishDirectory = path.join(work, 'techdocs');
-  fs.writeFileSync(path.join(work, 'app-config.stack.yaml'), stringify(stackLayer));
+  pg = await startTestPostgres(work);
+  const stackLayerFile = writeStackLayer(work);
   // The image's read-only root file system: the app is served as built, never rewritten.
   for (const e of fs.readdirSync(image.workdir, { recursive: true, withFileTypes: true })) {
     if (e.isFile() && e.parentPath.includes(`${path.sep}dist`)) {
@@ -74,7 +60,7 @@ beforeAll(async () => {
     .filter((_, i) => args[i - 1] === '--config')
     .map((f) => path.resolve(image.workdir, f));
   backend = startBackend({
-    configFiles: [...cmdConfigs, path.join(work, 'app-config.stack.yaml')],
+    configFiles: [...cmdConfigs, stackLayerFile],
     env: {
       PATH: process.env.PATH,
       HOME: work,
@@ -84,7 +70,7 @@ beforeAll(async () => {
       AUTH_GITLAB_CLIENT_ID: CLIENT_ID,
       BACKSTAGE_BASE_URL: baseUrl,
       POSTGRES_HOST: '127.0.0.1',
-      POSTGRES_PORT: String(dbPort),
+      POSTGRES_PORT: String(pg.port),
       POSTGRES_USER: pg.user,
       POSTGRES_PASSWORD: pg.password,
     },

@@ -8,12 +8,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { readConfigLayer } from '../../infra/backstage-config';
-import { gitlabEnv, stackConfigLayer } from '../../infra/backstage-spec';
+import { gitlabEnv } from '../../infra/backstage-spec';
 import { type Manifest, planObjects } from '../../testing/cluster-addons';
 import {
   CLUSTER_TEST_TIMEOUT_MS,
@@ -26,14 +25,8 @@ import {
 import { PORTAL_TEST_ENV } from '../../testing/portal-env';
 import { templateClaim, templateFiles } from '../../testing/template-claims';
 import { DEV_STACK } from '../../testing/template-run';
-import {
-  type Backend,
-  checkConfig,
-  freePort,
-  startBackend,
-  startPostgres,
-  type Postgres,
-} from './src/launch';
+import { portalWorkDir, startTestPostgres, writeStackLayer } from '../../testing/portal-fixture';
+import { type Backend, checkConfig, freePort, startBackend, type Postgres } from './src/launch';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const TOKEN = randomBytes(24).toString('base64url');
@@ -57,21 +50,11 @@ let work: string;
 let baseUrl: string;
 
 beforeAll(async () => {
-  work = fs.mkdtempSync(path.join(os.tmpdir(), 'portal-k8s-'));
-  fs.chmodSync(work, 0o755);
-  const [dbPort, port] = [await freePort(), await freePort()];
+  work = portalWorkDir('portal-k8s-');
+  const port = await freePort();
   baseUrl = `http://127.0.0.1:${port}`;
   // PostgreSQL starts while the control plane does.
-  [platform, pg] = await Promise.all([
-    startPlatform(),
-    startPostgres({
-      dataDir: path.join(work, 'postgres'),
-      port: dbPort,
-      password: randomBytes(16).toString('base64url'),
-      persistent: false,
-      database: 'backstage',
-    }),
-  ]);
+  [platform, pg] = await Promise.all([startPlatform(), startTestPostgres(work)]);
   const { cluster } = platform;
   const team = parse(
     (await templateFiles('team-namespace'))['claims/teamnamespaces/team-a.yaml'],
@@ -104,12 +87,7 @@ beforeAll(async () => {
   ).trim();
   const server = /server: (\S+)/.exec(fs.readFileSync(cluster.kubeconfig, 'utf8'))?.[1] as string;
 
-  const stackLayer = stackConfigLayer({
-    techdocs: { volumeSize: '5Gi' },
-    adminGroups: ['group:default/platform-team'],
-  }) as any;
-  stackLayer.techdocs.publisher.local.publishDirectory = path.join(work, 'techdocs');
-  fs.writeFileSync(path.join(work, 'app-config.stack.yaml'), stringify(stackLayer));
+  const stackLayerFile = writeStackLayer(work);
   const production = readConfigLayer('app-config.production.yaml') as any;
   // The production layer's one cluster, pointed at the test API server: only the address and
   // the credentials differ (the pod's token file and CA file become values).
@@ -163,7 +141,7 @@ beforeAll(async () => {
   const configFiles = [
     path.join(ROOT, 'backstage-config', 'app-config.yaml'),
     path.join(ROOT, 'backstage-config', 'app-config.production.yaml'),
-    path.join(work, 'app-config.stack.yaml'),
+    stackLayerFile,
     path.join(work, 'app-config.test.yaml'),
   ];
   const env = {
@@ -173,7 +151,7 @@ beforeAll(async () => {
     NODE_ENV: 'production',
     BACKSTAGE_BASE_URL: baseUrl,
     POSTGRES_HOST: '127.0.0.1',
-    POSTGRES_PORT: String(dbPort),
+    POSTGRES_PORT: String(pg.port),
     POSTGRES_USER: pg.user,
     POSTGRES_PASSWORD: pg.password,
     BACKEND_EXTERNAL_ACCESS_TOKEN: randomBytes(24).toString('base64url'),
