@@ -194,3 +194,17 @@ export async function composeTeamNamespace(
   );
   return composed.composed;
 }
+
+/**
+ * Applies an edited copy of `claim` (the original is left as it is): how the tests bring bad
+ * input to the real engines.
+ */
+export function applyEdited(
+  platform: Platform,
+  claim: Manifest,
+  edit: (c: Manifest) => void,
+): ReturnType<Platform['cluster']['apply']> {
+  const c = structuredClone(claim);
+  edit(c);
+  return platform.cluster.apply([c]);
+}

@@ -12,7 +12,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { readConfigLayer } from '../../infra/backstage-config';
 import { launchChromium, watchPage } from '../../testing/browser';
-import { ensurePortalBuilt } from '../../testing/portal-build';
 import { screenshotPath } from '../../testing/screenshots';
 import { exampleCatalog } from '../../testing/template-examples';
 import { portalWorkDir, startTestPostgres } from '../../testing/portal-fixture';
@@ -45,8 +44,7 @@ const TEMPLATES = fs.readdirSync(path.join(DIST, 'templates')).map((dir) => {
 });
 
 beforeAll(async () => {
-  // A loaded two-core machine: the app's build takes minutes when it is not built yet.
-  ensurePortalBuilt(600_000);
+  // The built app: made once before any file runs (testing/global-setup.ts).
   work = portalWorkDir('portal-browser-');
   const port = await freePort();
   baseUrl = `http://localhost:${port}`;

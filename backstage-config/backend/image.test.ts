@@ -16,7 +16,6 @@ import { gitlabEnv } from '../../infra/backstage-spec';
 import { launchChromium, watchPage } from '../../testing/browser';
 import { replayRuntimeStage, type Replayed } from '../../testing/dockerfile';
 import { screenshotPath } from '../../testing/screenshots';
-import { ensurePortalBuilt } from '../../testing/portal-build';
 import { PORTAL_TEST_ENV } from '../../testing/portal-env';
 import { BOUNDARY_STACKS } from '../../testing/template-stack';
 import { portalWorkDir, startTestPostgres, writeStackLayer } from '../../testing/portal-fixture';
@@ -34,8 +33,8 @@ let browser: Browser | undefined;
 let baseUrl: string;
 
 beforeAll(async () => {
-  // A loaded two-core machine: the app's build takes minutes, the production install too.
-  ensurePortalBuilt(600_000);
+  // The built app is made once before any file runs (testing/global-setup.ts); a loaded
+  // two-core machine takes minutes for the production install.
   work = portalWorkDir('portal-image-');
   image = replayRuntimeStage({
     dockerfile: path.join(ROOT, 'backstage-config', 'backend', 'Dockerfile'),

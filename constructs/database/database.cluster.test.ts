@@ -24,6 +24,7 @@ import {
   SETUP_TIMEOUT_MS,
   startPlatform,
   waitForObject,
+  applyEdited,
 } from '../../testing/platform-cluster';
 import { templateClaim, templateFiles } from '../../testing/template-claims';
 
@@ -329,11 +330,7 @@ describe(
   'bad PostgresDatabase claims, refused by the real engines',
   { timeout: CLUSTER_TEST_TIMEOUT_MS },
   () => {
-    const apply = (edit: (c: Manifest) => void) => {
-      const c = structuredClone(claim);
-      edit(c);
-      return platform.cluster.apply([c]);
-    };
+    const apply = (edit: (c: Manifest) => void) => applyEdited(platform, claim, edit);
 
     it('refuses a name that is not a DNS label', async () => {
       const r = await apply((c) => (c.metadata.name = 'Orders_DB'));

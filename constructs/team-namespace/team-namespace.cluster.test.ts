@@ -17,6 +17,7 @@ import {
   SETUP_TIMEOUT_MS,
   startPlatform,
   waitForObject,
+  applyEdited,
 } from '../../testing/platform-cluster';
 import { templateFiles } from '../../testing/template-claims';
 import { DEFAULT_NAMESPACE_SIZES, QUOTA_KEYS } from './sizes';
@@ -164,11 +165,7 @@ describe(
   'bad TeamNamespace claims, refused by the API server',
   { timeout: CLUSTER_TEST_TIMEOUT_MS },
   () => {
-    const apply = (edit: (c: Manifest) => void) => {
-      const c = structuredClone(teamA);
-      edit(c);
-      return platform.cluster.apply([c]);
-    };
+    const apply = (edit: (c: Manifest) => void) => applyEdited(platform, teamA, edit);
 
     it("refuses a name that is not a DNS label (the XRD's CEL rule)", async () => {
       expect((await apply((c) => (c.metadata.name = 'team.a'))).stderr).toMatch(
