@@ -9,7 +9,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
-import { freePort, startPostgres, type Postgres } from '../backstage-config/backend/src/launch';
+import {
+  freePort,
+  startPostgres,
+  type Backend,
+  type Postgres,
+} from '../backstage-config/backend/src/launch';
 import { stackConfigLayer } from '../infra/backstage-spec';
 
 /** A run's folder, readable by PostgreSQL, which runs as its own user when tests run as root. */
@@ -40,4 +45,19 @@ export function writeStackLayer(work: string): string {
   const file = path.join(work, 'app-config.stack.yaml');
   fs.writeFileSync(file, stringify(layer));
   return file;
+}
+
+/**
+ * Stops what a run started, backend before its database, then removes its folder
+ * asynchronously (a production install is some 40,000 files: minutes on a loaded disk, during
+ * which a synchronous removal would block the hook's own timeout).
+ */
+export async function stopPortalRun(run: {
+  backend?: Backend;
+  pg?: Postgres;
+  work?: string;
+}): Promise<void> {
+  await run.backend?.stop();
+  await run.pg?.stop();
+  if (run.work !== undefined) await fs.promises.rm(run.work, { recursive: true, force: true });
 }

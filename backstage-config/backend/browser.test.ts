@@ -14,7 +14,7 @@ import { readConfigLayer } from '../../infra/backstage-config';
 import { launchChromium, watchPage } from '../../testing/browser';
 import { screenshotPath } from '../../testing/screenshots';
 import { exampleCatalog } from '../../testing/template-examples';
-import { portalWorkDir, startTestPostgres } from '../../testing/portal-fixture';
+import { portalWorkDir, startTestPostgres, stopPortalRun } from '../../testing/portal-fixture';
 import { checkConfig, freePort, startBackend, type Backend, type Postgres } from './src/launch';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -100,9 +100,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await backend?.stop();
-  await pg?.stop();
-  if (work !== undefined) await fs.promises.rm(work, { recursive: true, force: true });
+  await stopPortalRun({ backend, pg, work });
   console.info(`browser suite: ${Date.now() - t0} ms`);
 }, 120_000);
 

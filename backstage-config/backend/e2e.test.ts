@@ -31,7 +31,12 @@ import {
 } from '../../testing/template-examples';
 import { fileProblems, pipelineProblems } from '../../testing/template-output';
 import { BOUNDARY_STACKS, type TemplateStack } from '../../testing/template-stack';
-import { portalWorkDir, startTestPostgres, writeStackLayer } from '../../testing/portal-fixture';
+import {
+  portalWorkDir,
+  startTestPostgres,
+  writeStackLayer,
+  stopPortalRun,
+} from '../../testing/portal-fixture';
 import {
   checkConfig,
   freePort,
@@ -202,9 +207,7 @@ beforeAll(async () => {
 }, 150_000);
 
 afterAll(async () => {
-  await backend?.stop();
-  await pg?.stop();
-  fs.rmSync(work, { recursive: true, force: true });
+  await stopPortalRun({ backend, pg, work });
 }, 60_000);
 
 /** The backend's JSON log lines. */

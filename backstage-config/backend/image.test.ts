@@ -18,7 +18,12 @@ import { replayRuntimeStage, type Replayed } from '../../testing/dockerfile';
 import { screenshotPath } from '../../testing/screenshots';
 import { PORTAL_TEST_ENV } from '../../testing/portal-env';
 import { BOUNDARY_STACKS } from '../../testing/template-stack';
-import { portalWorkDir, startTestPostgres, writeStackLayer } from '../../testing/portal-fixture';
+import {
+  portalWorkDir,
+  startTestPostgres,
+  writeStackLayer,
+  stopPortalRun,
+} from '../../testing/portal-fixture';
 import { freePort, startBackend, type Backend, type Postgres } from './src/launch';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -83,11 +88,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await backend?.stop();
-  await pg?.stop();
-  // The production install is some 40,000 files: removing them takes minutes on a loaded disk,
-  // asynchronously so that the hook's timeout can still fire.
-  if (work !== undefined) await fs.promises.rm(work, { recursive: true, force: true });
+  // The production install is some 40,000 files: removed asynchronously (minutes on a loaded disk).
+  await stopPortalRun({ backend, pg, work });
 }, 600_000);
 
 describe(

@@ -25,7 +25,12 @@ import {
 import { PORTAL_TEST_ENV } from '../../testing/portal-env';
 import { templateClaim, templateFiles } from '../../testing/template-claims';
 import { DEV_STACK } from '../../testing/template-run';
-import { portalWorkDir, startTestPostgres, writeStackLayer } from '../../testing/portal-fixture';
+import {
+  portalWorkDir,
+  startTestPostgres,
+  writeStackLayer,
+  stopPortalRun,
+} from '../../testing/portal-fixture';
 import { type Backend, checkConfig, freePort, startBackend, type Postgres } from './src/launch';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -163,10 +168,9 @@ beforeAll(async () => {
   await backend.ready;
 }, SETUP_TIMEOUT_MS);
 afterAll(async () => {
-  await backend?.stop();
-  await pg?.stop();
+  await stopPortalRun({ backend, pg });
   await platform?.cluster.stop();
-  if (work !== undefined) fs.rmSync(work, { recursive: true, force: true });
+  await stopPortalRun({ work });
 }, 60_000);
 
 const api = (p: string, init: RequestInit = {}) =>
