@@ -2,7 +2,7 @@
  * Debian's Chromium driven by playwright-core (which downloads no browser), with what a test
  * needs to hold a page to "no uncaught error, no failed request but the expected ones".
  */
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -32,4 +32,33 @@ export function watchPage(page: Page): { problems: string[] } {
     if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`);
   });
   return { problems };
+}
+
+/**
+ * A new context of `browser` on `baseUrl + target`, signed in as guest through the sign-in page
+ * (the layers must offer guest). Every request to another origin is aborted and recorded in
+ * `outside`; the page's problems are collected from the start.
+ */
+export async function signInAsGuest(
+  browser: Browser,
+  baseUrl: string,
+  target: string,
+): Promise<{ context: BrowserContext; page: Page; problems: string[]; outside: string[] }> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const outside: string[] = [];
+  await context.route(
+    (url) => url.origin !== baseUrl,
+    async (route) => {
+      outside.push(route.request().url());
+      await route.abort();
+    },
+  );
+  const page = await context.newPage();
+  const { problems } = watchPage(page);
+  // Any page of the app asks to sign in first, then shows itself.
+  await page.goto(`${baseUrl}${target}`);
+  await page.getByText('Enter as a Guest User').waitFor({ timeout: 60_000 });
+  await page.getByRole('button', { name: 'Enter' }).click();
+  await page.getByText('Enter as a Guest User').waitFor({ state: 'detached', timeout: 60_000 });
+  return { context, page, problems, outside };
 }

@@ -4,11 +4,16 @@
  * reached with a ServiceAccount token bound to the stack's read-only ClusterRole
  * (`platform:backstage:kubernetes-reader`, from the offline plan), and returns, for a catalog
  * entity annotated with `backstage.io/kubernetes-id`, the objects Kro created for a database in
- * its team namespace. (The browser half, the entity's Kubernetes tab, is not tested here.)
+ * its team namespace; and Chromium shows them on the entity's Kubernetes tab, signed in as a
+ * member of a team (not the platform team: the permission policy's team rule is what lets them
+ * read Kubernetes). GitLab sign-in cannot complete without a GitLab server, so the test layer
+ * adds the guest provider with that team's ownership: the only difference from production in
+ * what the browser meets.
  */
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { readConfigLayer } from '../../infra/backstage-config';
@@ -22,7 +27,9 @@ import {
   startPlatform,
   waitForObject,
 } from '../../testing/platform-cluster';
+import { launchChromium, signInAsGuest } from '../../testing/browser';
 import { PORTAL_TEST_ENV } from '../../testing/portal-env';
+import { screenshotPath } from '../../testing/screenshots';
 import { templateClaim, templateFiles } from '../../testing/template-claims';
 import { DEV_STACK } from '../../testing/template-run';
 import {
@@ -48,7 +55,11 @@ const ENTITY = {
   spec: { type: 'database', owner: 'group:default/platform-team' },
 };
 
+/** The team the browser's user belongs to (a Group of the template examples' stack). */
+const TEAM_GROUP = 'group:default/customers-team-a';
+
 let platform: Platform;
+let browser: Browser | undefined;
 let pg: Postgres | undefined;
 let backend: Backend | undefined;
 let work: string;
@@ -119,6 +130,16 @@ beforeAll(async () => {
         ],
       },
     },
+    auth: {
+      providers: {
+        guest: {
+          dangerouslyAllowOutsideDevelopment: true,
+          userEntityRef: 'user:default/team-a-developer',
+          ownershipEntityRefs: [TEAM_GROUP],
+        },
+      },
+    },
+    platform: { signIn: { providers: ['guest'] } },
     catalog: {
       locations: [
         ...(readConfigLayer('app-config.yaml').catalog as { locations: unknown[] }).locations,
@@ -165,9 +186,10 @@ beforeAll(async () => {
   };
   await checkConfig(configFiles, env);
   backend = startBackend({ configFiles, env, port, readyTimeoutMs: 90_000 });
-  await backend.ready;
+  [browser] = await Promise.all([launchChromium(), backend.ready]);
 }, SETUP_TIMEOUT_MS);
 afterAll(async () => {
+  await browser?.close();
   await stopPortalRun({ backend, pg });
   await platform?.cluster.stop();
   await stopPortalRun({ work });
@@ -179,16 +201,21 @@ const api = (p: string, init: RequestInit = {}) =>
     headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
   });
 
+/** Waits until the catalog has ingested ENTITY from its file location. */
+async function entityIngested(): Promise<void> {
+  for (let i = 0; i < 240; i++) {
+    if ((await api('/api/catalog/entities/by-name/resource/default/orders-db')).ok) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error('resource:default/orders-db was not ingested within 2 minutes');
+}
+
 describe(
   "the portal's Kubernetes view on the API server",
   { timeout: CLUSTER_TEST_TIMEOUT_MS },
   () => {
     it("returns the objects Kro created for the entity's kubernetes-id, in its namespace", async () => {
-      // The entity is ingested from its file location.
-      for (let i = 0; i < 120; i++) {
-        if ((await api('/api/catalog/entities/by-name/resource/default/orders-db')).ok) break;
-        await new Promise((r) => setTimeout(r, 500));
-      }
+      await entityIngested();
       const res = await api('/api/kubernetes/services/orders-db', {
         method: 'POST',
         body: JSON.stringify({
@@ -220,5 +247,39 @@ describe(
           .every((n) => n.startsWith('team-a/orders')),
       ).toBe(true);
     });
+
+    it("shows them on the entity's Kubernetes tab, in Chromium", async () => {
+      await entityIngested();
+      const { context, page, problems, outside } = await signInAsGuest(
+        browser!,
+        baseUrl,
+        '/catalog/default/resource/orders-db/kubernetes',
+      );
+      // The cluster by its title in the production layer, with no pod (no kubelet runs); opened,
+      // the Deployment and the Service Kro created, by name.
+      const cluster = page.getByText(clusterTitle(), { exact: true }).first();
+      await cluster.waitFor({ timeout: 90_000 });
+      await page.getByText('0 pods', { exact: true }).first().waitFor({ timeout: 30_000 });
+      await cluster.click();
+      // Each object is an accordion whose summary (a button) reads its name, kind and namespace.
+      for (const kind of ['Deployment', 'Service']) {
+        await page
+          .getByRole('button', { name: `orders ${kind} namespace: team-a` })
+          .first()
+          .waitFor({ timeout: 30_000 });
+      }
+      await page.screenshot({ path: screenshotPath('kubernetes'), fullPage: true });
+      expect(problems.filter((p) => !outside.some((u) => p.includes(u)))).toEqual([]);
+      expect(outside).toEqual([]);
+      await context.close();
+    });
   },
 );
+
+/** The title of the production layer's one cluster. */
+function clusterTitle(): string {
+  const production = readConfigLayer('app-config.production.yaml') as {
+    kubernetes: { clusterLocatorMethods: { clusters: { title: string }[] }[] };
+  };
+  return production.kubernetes.clusterLocatorMethods[0].clusters[0].title;
+}
