@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { StackFileError } from '../stacks/stack-file';
+import { ConfigProblems } from '../stacks/config-parse';
 
 const root = path.resolve(__dirname, '..');
 
@@ -106,7 +107,7 @@ export function run(command: string, usage: string, main: () => Promise<void>): 
     const isConfigError = (): boolean =>
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       e instanceof (require('../stacks/config') as typeof import('../stacks/config')).ConfigError;
-    if (e instanceof StackFileError || isConfigError()) {
+    if (e instanceof StackFileError || e instanceof ConfigProblems || isConfigError()) {
       console.error((e as Error).message);
     } else {
       console.error(e);

@@ -5,7 +5,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { ConfigProblems, parseStackConfig } from '../stacks/config-parse';
 import { readStackConfig, shownPath } from '../stacks/stack-file';
+import { planConfig, renderPlan } from '../testing/plan';
 import { parseStackArgs, run } from './cli';
 
 const root = path.resolve(__dirname, '..');
@@ -22,11 +24,19 @@ async function main(): Promise<void> {
     return;
   }
   const { stack } = args;
-  // The stack file first, so that a broken one is reported before Pulumi's SDK loads.
+  // The stack file and its configuration first, so that a broken one is reported in well under a
+  // second, before Pulumi's SDK loads.
   const stackConfig = readStackConfig(args.stackFile);
+  const config = planConfig(args.stackFile, stackConfig);
+  try {
+    parseStackConfig(config);
+  } catch (e) {
+    throw e instanceof ConfigProblems
+      ? new ConfigProblems(e.problems, shownPath(args.stackFile))
+      : e;
+  }
   /* eslint-disable @typescript-eslint/no-require-imports */
   const { ConfigError } = require('../stacks/config') as typeof import('../stacks/config');
-  const { planConfig, renderPlan } = require('../testing/plan') as typeof import('../testing/plan');
   const { runUnderMocks } =
     require('../testing/pulumi-mocks') as typeof import('../testing/pulumi-mocks');
   /* eslint-enable @typescript-eslint/no-require-imports */
@@ -36,7 +46,7 @@ async function main(): Promise<void> {
       : path.join(root, 'dist', 'plan', `${stack}.yaml`);
   const result = await runUnderMocks({
     stack,
-    config: planConfig(args.stackFile, stackConfig),
+    config,
     // A bug's stack trace on request: capturing them is most of a large plan's time.
     stackTraces: process.env.PLATFORM_STACK_TRACES === '1',
     // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -137,6 +137,8 @@ describe('the layers (imports run one way)', () => {
         'infra/gitlab/gitlab-spec',
         'infra/gitlab/portal-access',
         'stacks/component-args',
+        // The plan parses a stack's configuration with it before the SDK loads.
+        'stacks/config-parse',
       ]),
     ).toEqual([]);
     // The check is live: a component module loads the SDK.

@@ -4,7 +4,7 @@
  * (testing/pulumi-mocks.ts), committed as dist/plan/<stack>.yaml.
  */
 import { stringify } from 'yaml';
-import { PROJECT, SECRET_KEYS } from '../stacks/config';
+import { PROJECT, SECRET_KEYS } from '../stacks/config-parse';
 import { readStackConfig, SECRET_MARKER } from '../stacks/stack-file';
 import type { RunResult } from './pulumi-mocks';
 
