@@ -5,7 +5,8 @@
  * it is sent to GitLab only and never printed. Exits 1 when a check fails; a wrong command line,
  * stack file or configuration exits non-zero with a message, no stack trace.
  */
-import { PROJECT } from '../stacks/config-schema';
+import { ConfigProblems, parseStackConfig, PROJECT } from '../stacks/config-parse';
+import { httpFetch, preflight, renderTable } from '../stacks/preflight';
 import { readStackConfig, SECRET_MARKER, shownPath } from '../stacks/stack-file';
 import { parseStackArgs, run } from './cli';
 
@@ -21,13 +22,6 @@ async function main(): Promise<void> {
     return;
   }
   const stackConfig = readStackConfig(args.stackFile);
-  // Pulumi's SDK (which the config and the GitLab side load) only once the stack file is read.
-  /* eslint-disable @typescript-eslint/no-require-imports */
-  const { ConfigError, parseStackConfig } =
-    require('../stacks/config') as typeof import('../stacks/config');
-  const { httpFetch, preflight, renderTable } =
-    require('../stacks/preflight') as typeof import('../stacks/preflight');
-  /* eslint-enable @typescript-eslint/no-require-imports */
   const token = process.env.GITLAB_ADMIN_TOKEN;
   // The token itself is checked against GitLab below; here it only has to be present.
   let config: ReturnType<typeof parseStackConfig>;
@@ -37,7 +31,9 @@ async function main(): Promise<void> {
       [`${PROJECT}:gitlabAdminToken`]: token ?? SECRET_MARKER,
     });
   } catch (e) {
-    throw e instanceof ConfigError ? new ConfigError(e.problems, shownPath(args.stackFile)) : e;
+    throw e instanceof ConfigProblems
+      ? new ConfigProblems(e.problems, shownPath(args.stackFile))
+      : e;
   }
   const results = await preflight(config, token, httpFetch());
   console.log(`Preflight of stack "${args.stack}" against ${config.gitlabUrl}\n`);
