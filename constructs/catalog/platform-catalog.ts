@@ -8,6 +8,7 @@ import { ApiObject, JsonPatch } from 'cdk8s';
 import { Construct } from 'constructs';
 import { stringify } from 'yaml';
 import type { OpenApiSchema } from '../openapi';
+import { TECHDOCS_THEME } from '../techdocs';
 
 export const ENTITY_API_VERSION = 'backstage.io/v1alpha1';
 
@@ -188,6 +189,7 @@ export class PlatformCatalog extends Construct {
         site_name: 'Internal developer platform',
         nav: [{ Home: 'index.md' }],
         plugins: ['techdocs-core'],
+        theme: TECHDOCS_THEME,
       }),
       'docs/index.md': [
         '# Internal developer platform',
