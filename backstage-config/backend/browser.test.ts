@@ -197,6 +197,18 @@ describe('the portal in Chromium, signed in as guest (local layer)', { timeout: 
       const text = new RegExp(`^${heading.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}¶?$`);
       await docs.getByRole('heading').filter({ hasText: text }).waitFor({ timeout: 150_000 });
     }
+    // Shown, not only there: the reader keeps the page transparent until every stylesheet it
+    // links has loaded (a stylesheet that cannot load leaves it so).
+    const shown = (): Promise<boolean> =>
+      docs
+        .getByRole('heading')
+        .first()
+        .evaluate((h) =>
+          (
+            h as unknown as { checkVisibility(o: { opacityProperty: boolean }): boolean }
+          ).checkVisibility({ opacityProperty: true }),
+        );
+    await expect.poll(shown, { timeout: 30_000 }).toBe(true);
     // The docs' table names each platform API by its title.
     for (const api of PLATFORM.filter((e) => e.kind === 'API')) {
       await docs.getByText(api.title, { exact: true }).waitFor({ timeout: 10_000 });
