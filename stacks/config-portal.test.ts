@@ -42,7 +42,7 @@ async function readBack(portalTitle: string, organizationName: string) {
       FileConfigSource.create({
         path: file,
         watch: false,
-        substitutionFunc: async (name) => `<env ${name}>`,
+        substitutionFunc: (name) => Promise.resolve(`<env ${name}>`),
       }),
     );
     const read = {
