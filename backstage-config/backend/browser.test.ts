@@ -186,6 +186,8 @@ describe('the portal in Chromium, signed in as guest (local layer)', { timeout: 
     // The local publisher's folder of the System's site: empty until the portal builds it.
     const site = path.join(portal!.work, 'techdocs', 'default', 'system', system.metadata.name);
     expect(fs.existsSync(site)).toBe(false);
+    const mkdocsYml = path.join(DIST, 'catalog', 'mkdocs.yml');
+    const committed = fs.readFileSync(mkdocsYml, 'utf8');
     const s = await open(`/docs/default/system/${system.metadata.name}`);
     // Every heading of the docs' Markdown, in the reader's shadow root (mkdocs adds a `¶` link).
     const markdown = fs.readFileSync(path.join(docsDir, 'index.md'), 'utf8');
@@ -214,6 +216,8 @@ describe('the portal in Chromium, signed in as guest (local layer)', { timeout: 
       await docs.getByText(api.title, { exact: true }).waitFor({ timeout: 10_000 });
     }
     expect(fs.existsSync(path.join(site, 'index.html'))).toBe(true);
+    // TechDocs rewrote mkdocs.yml in place (a `dir:` site is built where it is): as it was.
+    expect(fs.readFileSync(mkdocsYml, 'utf8')).toBe(committed);
     await s.page.screenshot({ path: screenshotPath('techdocs') });
     // Before the first build there is no site: the reader's first requests for its metadata and
     // page get a 404, then it has the backend build it and loads the page anew (cancelling the

@@ -166,9 +166,10 @@ describe(
       const watched = watchPage(page);
       await page.goto(`${baseUrl}/`);
       await page.getByText('Sign in with your GitLab account').waitFor({ timeout: 60_000 });
-      // The stack's portalTitle, as the sign-in page's header and the browser tab's title.
+      // The stack's portalTitle, as the sign-in page's header and in the browser tab's title
+      // (which the app composes as "<page> | <app title>").
       expect(await page.getByTestId('header-title').innerText()).toBe(STACK_TEXTS.portalTitle);
-      expect(await page.title()).toBe(STACK_TEXTS.portalTitle);
+      expect(await page.title()).toMatch(new RegExp(`(^| \\| )${STACK_TEXTS.portalTitle}$`));
       expect(await page.getByText(/guest/i).count()).toBe(0);
       await page.screenshot({ path: screenshotPath('sign-in') });
       const popup = context.waitForEvent('page', { timeout: 30_000 });

@@ -185,11 +185,14 @@ export class PlatformCatalog extends Construct {
     }
     this.entities = entities;
     this.docs = {
+      // In the order TechDocs writes it back: its generator rewrites a `dir:` site's mkdocs.yml in
+      // place before every build, keys in its allow-list's order (sanitizeMkdocsYml in
+      // @backstage/plugin-techdocs-node), and this folder is dist/catalog itself.
       'mkdocs.yml': stringify({
         site_name: 'Internal developer platform',
         nav: [{ Home: 'index.md' }],
-        plugins: ['techdocs-core'],
         theme: TECHDOCS_THEME,
+        plugins: ['techdocs-core'],
       }),
       'docs/index.md': [
         '# Internal developer platform',
