@@ -22,6 +22,8 @@ const STACK_LAYERS = {
   local: stackConfigLayer({
     techdocs: { volumeSize: '5Gi' },
     adminGroups: ['group:default/platform-team'],
+    portalTitle: 'ACME developer portal',
+    organizationName: 'ACME',
   }),
   s3: stackConfigLayer({
     techdocs: {

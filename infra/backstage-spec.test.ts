@@ -84,6 +84,9 @@ describe('the portal', () => {
       spec.layers.find((l) => (l.configMap.metadata as any).name === name)!.configMap;
     // The dev stack has no TechDocs bucket: the portal builds and stores docs on its volume.
     expect(parse(data(configMap(layers[2].configMapRef))['app-config.stack.yaml'])).toEqual({
+      // The stack's portalTitle and organizationName (their defaults: Pulumi.dev.yaml sets neither).
+      app: { title: 'Developer portal' },
+      organization: { name: 'Platform' },
       techdocs: {
         builder: 'local',
         generator: { runIn: 'local' },

@@ -51,18 +51,41 @@ export interface TechdocsStorage {
   readonly volumeSize: string;
 }
 
+/** What the stack's own config layer is made of. */
+export interface StackLayerArgs {
+  readonly techdocs: TechdocsStorage;
+  readonly adminGroups: readonly string[];
+  /** `app.title`; unset: the base layer's. */
+  readonly portalTitle?: string;
+  /** `organization.name`; unset: the base layer's. */
+  readonly organizationName?: string;
+}
+
+/**
+ * `text` as a config value Backstage reads back unchanged: its config loader substitutes
+ * `${VAR}` (and turns `$${...}` into `${...}`) in every string of every layer
+ * (createSubstitutionTransform in @backstage/config-loader), so each such sequence gets one more
+ * `$`, which the loader removes.
+ */
+export function configLiteral(text: string): string {
+  return text.replace(/\$?\$\{[^{}]*\}/g, (m) => `$${m}`);
+}
+
 /**
  * The stack's own config layer: what differs per stack and is not a plain value. TechDocs: with
  * a bucket, CI builds and publishes (builder external, publisher awsS3); without, the portal
  * builds with mkdocs in its image (no Docker) and stores on its volume. Permissions: the groups
  * with full access, from the GitLab group tree (see the permission policy in backstage-config/).
+ * The portal's title and organization name, when given (plugin-app-backend injects them into the
+ * app at run time: one image for every stack).
  */
-export function stackConfigLayer(o: {
-  techdocs: TechdocsStorage;
-  adminGroups: readonly string[];
-}): Record<string, unknown> {
+export function stackConfigLayer(o: StackLayerArgs): Record<string, unknown> {
   const bucket = o.techdocs.bucket;
   return {
+    ...(o.portalTitle !== undefined ? { app: { title: configLiteral(o.portalTitle) } } : {}),
+    ...(o.organizationName !== undefined
+      ? { organization: { name: configLiteral(o.organizationName) } }
+      : {}),
     techdocs:
       bucket !== undefined
         ? {
@@ -95,11 +118,9 @@ export function stackConfigLayer(o: {
  * Every layer the portal reads, in order: those of backstage-config/ (given as files, by the
  * stack), then the stack's own.
  */
-export function configLayerFiles(o: {
-  configLayers: readonly ConfigLayerFile[];
-  techdocs: TechdocsStorage;
-  adminGroups: readonly string[];
-}): ConfigLayerFile[] {
+export function configLayerFiles(
+  o: StackLayerArgs & { readonly configLayers: readonly ConfigLayerFile[] },
+): ConfigLayerFile[] {
   return [
     ...o.configLayers,
     {

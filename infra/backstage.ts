@@ -35,6 +35,10 @@ export interface BackstageArgs extends Pick<
   readonly provider: k8s.Provider;
   readonly namespace: pulumi.Input<string>;
   readonly chartVersion: string;
+  /** The portal's title (`app.title`: the sign-in page, the browser's tab), for this stack. */
+  readonly portalTitle: string;
+  /** The organization's name (`organization.name`: the catalog's title, the API explorer's). */
+  readonly organizationName: string;
   /**
    * The config layers of backstage-config/ (APP_CONFIG_LAYERS, read by the stack), in the order
    * the backend reads them; the stack's own layer comes last.

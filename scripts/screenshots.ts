@@ -8,7 +8,14 @@ import * as path from 'node:path';
 import { SCREENSHOTS_DIR } from '../testing/screenshots';
 
 /** The README's screenshots, in the order it shows them. */
-const README_SCREENSHOTS = ['sign-in', 'catalog', 'api-definition', 'template-form'];
+const README_SCREENSHOTS = [
+  'sign-in',
+  'catalog',
+  'api-definition',
+  'template-form',
+  'techdocs',
+  'template-editor',
+];
 
 const DOCS = path.resolve(__dirname, '..', 'docs', 'screenshots');
 

@@ -165,6 +165,8 @@ export function componentArgs(config: PlatformConfig, inputs: StackInputs): Comp
             imageRepository: config.backstageImageRepository,
             imageTag: config.backstageImageTag,
             host: config.backstageHost,
+            portalTitle: config.portalTitle,
+            organizationName: config.organizationName,
             ingressClassName: config.ingressClassName,
             tlsSecretName: config.tlsSecretName,
             configLayers: inputs.configLayers,

@@ -108,6 +108,17 @@ function chartVersion(pinned: string): z.ZodDefault<z.ZodString> {
   ).default(pinned);
 }
 
+/**
+ * Text the portal shows people (its title, the organization's name): printable characters only
+ * (no line break, tab or other control character), not blank, at most `max` characters. Any
+ * other character is fine: the stack's config layer escapes what Backstage would substitute.
+ */
+const displayText = (what: string, max: number, example: string): z.ZodString =>
+  text(
+    `${what} of 1 to ${max} characters, not blank, without control characters, such as "${example}"`,
+    (v) => v.trim().length > 0 && [...v].length <= max && !/\p{Cc}/u.test(v),
+  );
+
 const instances = 'an integer from 1 to 9';
 const s3Endpoint = (example: string): z.ZodString =>
   httpsUrl(`an https URL of an S3-compatible endpoint, such as "${example}"`);
@@ -141,6 +152,9 @@ export const configSchema = z.object({
     'an exact image tag (not "latest") or a sha256 digest, such as "1.2.3"',
     IMAGE_TAG_PATTERN,
   ).default(versions.backstage.image.tag),
+  // The defaults are app-config.yaml's (what `npm run portal` shows); a test keeps them equal.
+  portalTitle: displayText('a title', 80, 'ACME developer portal').default('Developer portal'),
+  organizationName: displayText('a name', 80, 'ACME').default('Platform'),
   databaseInstances: z.coerce
     .number({ error: instances })
     .int({ error: instances })

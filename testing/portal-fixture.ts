@@ -15,7 +15,7 @@ import {
   type Backend,
   type Postgres,
 } from '../backstage-config/backend/src/launch';
-import { stackConfigLayer } from '../infra/backstage-spec';
+import { stackConfigLayer, type StackLayerArgs } from '../infra/backstage-spec';
 
 /** A run's folder, readable by PostgreSQL, which runs as its own user when tests run as root. */
 export function portalWorkDir(prefix: string): string {
@@ -35,11 +35,18 @@ export async function startTestPostgres(work: string): Promise<Postgres> {
   });
 }
 
-/** Writes the dev stack's layer, its TechDocs in `<work>/techdocs`; returns the file. */
-export function writeStackLayer(work: string): string {
+/**
+ * Writes the dev stack's layer, its TechDocs in `<work>/techdocs`, with the stack's portal title
+ * and organization name when given; returns the file.
+ */
+export function writeStackLayer(
+  work: string,
+  texts: Pick<StackLayerArgs, 'portalTitle' | 'organizationName'> = {},
+): string {
   const layer = stackConfigLayer({
     techdocs: { volumeSize: '5Gi' },
     adminGroups: ['group:default/platform-team'],
+    ...texts,
   }) as { techdocs: { publisher: { local: { publishDirectory: string } } } };
   layer.techdocs.publisher.local.publishDirectory = path.join(work, 'techdocs');
   const file = path.join(work, 'app-config.stack.yaml');

@@ -29,6 +29,8 @@ import { freePort, startBackend, type Backend, type Postgres } from './src/launc
 const ROOT = path.resolve(__dirname, '..', '..');
 const STACK = BOUNDARY_STACKS.longest;
 const CLIENT_ID = 'portal-oauth-client-id';
+/** The stack's portalTitle and organizationName, as its generated layer carries them. */
+const STACK_TEXTS = { portalTitle: 'ACME developer portal', organizationName: 'ACME' };
 
 let work: string;
 let image: Replayed;
@@ -50,7 +52,7 @@ beforeAll(async () => {
   const port = await freePort();
   baseUrl = `http://127.0.0.1:${port}`;
   pg = await startTestPostgres(work);
-  const stackLayerFile = writeStackLayer(work);
+  const stackLayerFile = writeStackLayer(work, STACK_TEXTS);
   // The image's read-only root file system: the app is served as built, never rewritten.
   for (const e of fs.readdirSync(image.workdir, { recursive: true, withFileTypes: true })) {
     if (e.isFile() && e.parentPath.includes(`${path.sep}dist`)) {
@@ -124,6 +126,10 @@ describe(
       expect(app?.app?.baseUrl).toBe(baseUrl);
       expect(app?.backend?.baseUrl).toBe(baseUrl);
       expect(app?.platform?.signIn?.providers).toEqual(['gitlab']);
+      // The stack's title and organization, from its layer, in the one image every stack runs.
+      expect(app?.app?.title).toBe(STACK_TEXTS.portalTitle);
+      expect(app?.organization?.name).toBe(STACK_TEXTS.organizationName);
+      expect(html).toContain(`<title>${STACK_TEXTS.portalTitle}</title>`);
       // Secrets are backend-only: none reaches the page.
       for (const secret of [
         pg!.password,
@@ -160,6 +166,10 @@ describe(
       const watched = watchPage(page);
       await page.goto(`${baseUrl}/`);
       await page.getByText('Sign in with your GitLab account').waitFor({ timeout: 60_000 });
+      // The stack's portalTitle, as the sign-in page's header and in the browser tab's title
+      // (which the app composes as "<page> | <app title>").
+      expect(await page.getByTestId('header-title').innerText()).toBe(STACK_TEXTS.portalTitle);
+      expect(await page.title()).toMatch(new RegExp(`(^| \\| )${STACK_TEXTS.portalTitle}$`));
       expect(await page.getByText(/guest/i).count()).toBe(0);
       await page.screenshot({ path: screenshotPath('sign-in') });
       const popup = context.waitForEvent('page', { timeout: 30_000 });

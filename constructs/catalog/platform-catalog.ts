@@ -8,6 +8,7 @@ import { ApiObject, JsonPatch } from 'cdk8s';
 import { Construct } from 'constructs';
 import { stringify } from 'yaml';
 import type { OpenApiSchema } from '../openapi';
+import { TECHDOCS_THEME } from '../techdocs';
 
 export const ENTITY_API_VERSION = 'backstage.io/v1alpha1';
 
@@ -184,9 +185,13 @@ export class PlatformCatalog extends Construct {
     }
     this.entities = entities;
     this.docs = {
+      // In the order TechDocs writes it back: its generator rewrites a `dir:` site's mkdocs.yml in
+      // place before every build, keys in its allow-list's order (sanitizeMkdocsYml in
+      // @backstage/plugin-techdocs-node), and this folder is dist/catalog itself.
       'mkdocs.yml': stringify({
         site_name: 'Internal developer platform',
         nav: [{ Home: 'index.md' }],
+        theme: TECHDOCS_THEME,
         plugins: ['techdocs-core'],
       }),
       'docs/index.md': [

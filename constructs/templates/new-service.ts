@@ -9,6 +9,7 @@ import { stringify } from 'yaml';
 import { DNS1123_LABEL_MAX_LENGTH } from '../names';
 import { entityRefField, nameField, namespaceField } from './form';
 import { SoftwareTemplate } from './template';
+import { TECHDOCS_THEME } from '../techdocs';
 
 /** The entity annotations the portal's plugins read. */
 export const SERVICE_ANNOTATIONS = {
@@ -72,6 +73,7 @@ function mkdocs(): string {
     '  - Home: index.md',
     'plugins:',
     '  - techdocs-core',
+    ...stringify({ theme: TECHDOCS_THEME }).trimEnd().split('\n'),
     '',
   ].join('\n');
 }
