@@ -15,6 +15,7 @@ const README_SCREENSHOTS = [
   'template-form',
   'techdocs',
   'template-editor',
+  'kubernetes',
 ];
 
 const DOCS = path.resolve(__dirname, '..', 'docs', 'screenshots');
@@ -25,7 +26,7 @@ function main(): number {
   );
   if (missing.length > 0) {
     console.error(
-      `${SCREENSHOTS_DIR} lacks ${missing.map((n) => `${n}.png`).join(', ')}: run the browser tests first (npx vitest run backstage-config/backend/image.test.ts backstage-config/backend/browser.test.ts)`,
+      `${SCREENSHOTS_DIR} lacks ${missing.map((n) => `${n}.png`).join(', ')}: run the browser tests first (npx vitest run backstage-config/backend/image.test.ts backstage-config/backend/browser.test.ts backstage-config/backend/kubernetes.cluster.test.ts)`,
     );
     return 1;
   }

@@ -34,20 +34,31 @@ export function watchPage(page: Page): { problems: string[] } {
   return { problems };
 }
 
+export interface SignedIn {
+  readonly context: BrowserContext;
+  readonly page: Page;
+  /** Uncaught errors, console errors, failed requests and HTTP errors, as they come. */
+  readonly problems: string[];
+  /** The requests aborted because they would leave the machine. */
+  readonly outside: string[];
+}
+
 /**
  * A new context of `browser` on `baseUrl + target`, signed in as guest through the sign-in page
- * (the layers must offer guest). Every request to another origin is aborted and recorded in
- * `outside`; the page's problems are collected from the start.
+ * (the layers must offer guest). Every request to another origin, and any other that `leaves`
+ * says would leave the machine, is aborted and recorded in `outside`; the page's problems are
+ * collected from the start.
  */
 export async function signInAsGuest(
   browser: Browser,
   baseUrl: string,
   target: string,
-): Promise<{ context: BrowserContext; page: Page; problems: string[]; outside: string[] }> {
+  leaves: (url: URL) => boolean = () => false,
+): Promise<SignedIn> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const outside: string[] = [];
   await context.route(
-    (url) => url.origin !== baseUrl,
+    (url) => url.origin !== baseUrl || leaves(url),
     async (route) => {
       outside.push(route.request().url());
       await route.abort();
@@ -62,3 +73,7 @@ export async function signInAsGuest(
   await page.getByText('Enter as a Guest User').waitFor({ state: 'detached', timeout: 60_000 });
   return { context, page, problems, outside };
 }
+
+/** The problems but those of the aborted requests that would leave the machine. */
+export const unexpected = (s: SignedIn): string[] =>
+  s.problems.filter((p) => !s.outside.some((u) => p.includes(u)));

@@ -7,7 +7,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { stringify } from 'yaml';
 import {
   checkConfig,
@@ -17,7 +17,9 @@ import {
   type Postgres,
 } from '../backstage-config/backend/src/launch';
 import { readConfigLayer } from '../infra/backstage-config';
-import { launchChromium, watchPage } from './browser';
+import { launchChromium, signInAsGuest, type SignedIn } from './browser';
+
+export { unexpected, type SignedIn } from './browser';
 import { startTestPostgres, stopPortalRun } from './portal-fixture';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -109,34 +111,12 @@ export async function startLocalPortal(o: {
   }
 }
 
-export interface SignedIn {
-  readonly context: BrowserContext;
-  readonly page: Page;
-  /** Uncaught errors, console errors, failed requests and HTTP errors, as they come. */
-  readonly problems: string[];
-  /** The requests aborted because they would leave the machine. */
-  readonly outside: string[];
-}
-
 /** A new context of `portal`, signed in as guest, on `target`; the page's problems collected. */
-export async function signedIn(portal: LocalPortal, target: string): Promise<SignedIn> {
-  const context = await portal.browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const outside: string[] = [];
-  await context.route(
-    (url) => url.origin !== portal.baseUrl || url.pathname.startsWith('/api/gitlab/'),
-    async (route) => {
-      outside.push(route.request().url());
-      await route.abort();
-    },
+export function signedIn(portal: LocalPortal, target: string): Promise<SignedIn> {
+  // The GitLab plugin reaches GitLab through the backend's proxy: those requests would leave too.
+  return signInAsGuest(portal.browser, portal.baseUrl, target, (url) =>
+    url.pathname.startsWith('/api/gitlab/'),
   );
-  const page = await context.newPage();
-  const { problems } = watchPage(page);
-  // Any page of the app asks to sign in first, then shows itself.
-  await page.goto(`${portal.baseUrl}${target}`);
-  await page.getByText('Enter as a Guest User').waitFor({ timeout: 60_000 });
-  await page.getByRole('button', { name: 'Enter' }).click();
-  await page.getByText('Enter as a Guest User').waitFor({ state: 'detached', timeout: 60_000 });
-  return { context, page, problems, outside };
 }
 
 /**
@@ -152,7 +132,3 @@ export async function visit(portal: LocalPortal, s: SignedIn, target: string): P
   const during = s.problems.splice(before).filter((p) => !aborted.test(p));
   s.problems.push(...during);
 }
-
-/** The problems but those of the aborted requests that would leave the machine. */
-export const unexpected = (s: SignedIn): string[] =>
-  s.problems.filter((p) => !s.outside.some((u) => p.includes(u)));

@@ -27,7 +27,7 @@ import {
   startPlatform,
   waitForObject,
 } from '../../testing/platform-cluster';
-import { launchChromium, signInAsGuest } from '../../testing/browser';
+import { launchChromium, signInAsGuest, unexpected } from '../../testing/browser';
 import { PORTAL_TEST_ENV } from '../../testing/portal-env';
 import { screenshotPath } from '../../testing/screenshots';
 import { templateClaim, templateFiles } from '../../testing/template-claims';
@@ -250,11 +250,12 @@ describe(
 
     it("shows them on the entity's Kubernetes tab, in Chromium", async () => {
       await entityIngested();
-      const { context, page, problems, outside } = await signInAsGuest(
+      const signedIn = await signInAsGuest(
         browser!,
         baseUrl,
         '/catalog/default/resource/orders-db/kubernetes',
       );
+      const { page } = signedIn;
       // The cluster by its title in the production layer, with no pod (no kubelet runs); opened,
       // the Deployment and the Service Kro created, by name.
       const cluster = page.getByText(clusterTitle(), { exact: true }).first();
@@ -269,9 +270,9 @@ describe(
           .waitFor({ timeout: 30_000 });
       }
       await page.screenshot({ path: screenshotPath('kubernetes'), fullPage: true });
-      expect(problems.filter((p) => !outside.some((u) => p.includes(u)))).toEqual([]);
-      expect(outside).toEqual([]);
-      await context.close();
+      expect(unexpected(signedIn)).toEqual([]);
+      expect(signedIn.outside).toEqual([]);
+      await signedIn.context.close();
     });
   },
 );
