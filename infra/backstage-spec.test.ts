@@ -73,6 +73,28 @@ describe('the portal', () => {
     );
   });
 
+  it("builds the platform's docs in a writable copy of the image's catalog folder", () => {
+    // TechDocs rewrites the site's mkdocs.yml in the folder before each build; the image's
+    // /app/dist/catalog is on the read-only root file system.
+    const catalogDir = path.posix.join(b.installDir, '../../dist/catalog');
+    const [copy, ...others] = b.initContainers;
+    expect(others).toEqual([]);
+    expect(copy.image).toBe(`ghcr.io/acme/platform-portal:0.1.0`);
+    expect(copy.command).toEqual(['cp', '-R', `${catalogDir}/.`, '/catalog-copy/']);
+    expect(copy.volumeMounts).toEqual([{ name: 'catalog', mountPath: '/catalog-copy' }]);
+    // The same user as the backend, so that the backend may write the copied files.
+    expect(copy.securityContext).toEqual(b.containerSecurityContext);
+    expect(copy.resources.requests).toBeDefined();
+    expect(copy.resources.limits).toBeDefined();
+    expect(b.extraVolumes).toContainEqual({ name: 'catalog', emptyDir: { sizeLimit: '64Mi' } });
+    expect(b.extraVolumeMounts).toContainEqual({ name: 'catalog', mountPath: catalogDir });
+    // The folder TechDocs builds in is the one the platform System's `dir:.` names.
+    const system = parse(fs.readFileSync('dist/catalog/platform.yaml', 'utf8').split('\n---\n')[0]);
+    expect(system.kind).toBe('System');
+    expect(system.metadata.annotations['backstage.io/techdocs-ref']).toBe('dir:.');
+    expect(fs.existsSync('dist/catalog/mkdocs.yml')).toBe(true);
+  });
+
   it('mounts the config layers in order from ConfigMaps: the files of backstage-config/, then the stack layer', () => {
     const layers = b.extraAppConfig;
     expect(layers.map((l: any) => l.filename)).toEqual([
@@ -255,6 +277,8 @@ describe('the portal', () => {
     expect(s3.techdocsClaim).toBeUndefined();
     expect(values.extraVolumes).toEqual([{ name: 'tmp', emptyDir: { sizeLimit: '1Gi' } }]);
     expect(values.extraVolumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }]);
+    // Nothing builds docs in the portal: the image's catalog folder stays as it is.
+    expect(values.initContainers).toBeUndefined();
     expect(values.extraEnvVars.filter((e: any) => e.name.startsWith('TECHDOCS_'))).toEqual([
       {
         name: 'TECHDOCS_ACCESS_KEY_ID',

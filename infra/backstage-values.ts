@@ -33,6 +33,17 @@ type In<T> = pulumi.Input<T>;
  * `../../dist/catalog/all.yaml` is the image's /app/dist.
  */
 export const INSTALL_DIR = '/app/backstage-config/backend';
+/**
+ * The platform's catalog files in the image (`../../dist/catalog` of INSTALL_DIR). Without a
+ * TechDocs bucket the portal builds the platform System's docs from this folder (`dir:.`), and
+ * TechDocs rewrites the site's mkdocs.yml in place before every build (techdocs-node 2.0.0's
+ * `sanitizeMkdocsYml` always writes, and fails the build when it cannot): on the read-only root
+ * file system it could not. An init container copies the folder into a writable volume mounted
+ * here instead.
+ */
+export const IMAGE_CATALOG_DIR = '/app/dist/catalog';
+const CATALOG_COPY_DIR = '/catalog-copy';
+
 /** The image's entry point, compiled JavaScript (the chart's default is `node packages/backend`). */
 export const BACKEND_COMMAND = ['node', 'dist/index.js'];
 
@@ -130,18 +141,39 @@ export function backstageValues(
         fromSecret(SCAFFOLDER_TOKEN_SECRET.key, args.gitlab.scaffolderTokenSecretName),
         fromSecret(WEBHOOK_SECRET.key, args.gitlab.webhookSecretName),
       ],
-      // The root file system is read-only; the backend writes temporary files only.
+      ...(bucket === undefined
+        ? {
+            initContainers: [
+              {
+                name: 'catalog',
+                image: `${args.imageRepository}:${args.imageTag}`,
+                imagePullPolicy: 'IfNotPresent',
+                command: ['cp', '-R', `${IMAGE_CATALOG_DIR}/.`, `${CATALOG_COPY_DIR}/`],
+                volumeMounts: [{ name: 'catalog', mountPath: CATALOG_COPY_DIR }],
+                securityContext: restrictedContainerSecurityContext(WORKLOAD_USERS.portal),
+                resources: {
+                  requests: { cpu: '10m', memory: '32Mi' },
+                  limits: { cpu: '100m', memory: '64Mi' },
+                },
+              },
+            ],
+          }
+        : {}),
+      // The root file system is read-only; the backend writes temporary files, and without a
+      // bucket TechDocs' sites and the catalog folder TechDocs builds the platform's docs in.
       extraVolumes: [
         { name: 'tmp', emptyDir: { sizeLimit: '1Gi' } },
         ...(refs.techdocsClaim !== undefined
           ? [{ name: 'techdocs', persistentVolumeClaim: { claimName: refs.techdocsClaim } }]
           : []),
+        ...(bucket === undefined ? [{ name: 'catalog', emptyDir: { sizeLimit: '64Mi' } }] : []),
       ],
       extraVolumeMounts: [
         { name: 'tmp', mountPath: '/tmp' },
         ...(refs.techdocsClaim !== undefined
           ? [{ name: 'techdocs', mountPath: TECHDOCS_LOCAL_DIR }]
           : []),
+        ...(bucket === undefined ? [{ name: 'catalog', mountPath: IMAGE_CATALOG_DIR }] : []),
       ],
       resources: {
         requests: { cpu: '250m', memory: '512Mi' },
