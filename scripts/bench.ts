@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --only synth,plan,portal,catalog] [--groups 0,100,1000] [--entities
+ * `npm run bench [-- --only synth,plan,portal,catalog,build,tests] [--groups 0,100,1000] [--entities
  * 1000,5000] [--runs N]`: each path a user waits on, beside its floor, in one run: the commands
  * of a row and its floor run in turns (median of --runs each), so that other load on the machine
  * hits them alike and their ratio means something even when the times do not. Prints the report
@@ -12,6 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseAllDocuments } from 'yaml';
+import { benchBuild, benchTests } from './bench/build-and-tests';
 import { renderReport, type BenchResult, type Samples } from './bench/report';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -30,7 +31,7 @@ export const RECORDED = path.join(ROOT, 'scripts', 'bench', 'recorded.json');
 
 const { values } = parseArgs({
   options: {
-    only: { type: 'string', default: 'synth,plan,portal,catalog' },
+    only: { type: 'string', default: 'synth,plan,portal,catalog,build,tests' },
     groups: { type: 'string', default: '0,100,1000' },
     entities: { type: 'string', default: '1000,5000' },
     runs: { type: 'string', default: '5' },
@@ -304,6 +305,8 @@ async function main(): Promise<void> {
     ...(only.has('plan') ? { plan: benchPlan(numbers(values.groups)) } : {}),
     ...(only.has('portal') ? { portal: await benchPortal() } : {}),
     ...(only.has('catalog') ? { catalog: await benchCatalog(numbers(values.entities)) } : {}),
+    ...(only.has('build') ? { build: benchBuild() } : {}),
+    ...(only.has('tests') ? { tests: benchTests() } : {}),
   };
   fs.mkdirSync(path.dirname(values.out), { recursive: true });
   fs.writeFileSync(values.out, `${JSON.stringify(result, null, 2)}\n`);

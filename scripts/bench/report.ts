@@ -40,6 +40,17 @@ export interface BenchResult {
     /** Later starts on the same folder. */
     readonly warm: Samples;
   };
+  /** `npm run build:portal` from scratch. */
+  readonly build?: {
+    readonly wallMs: number;
+    /** The largest process's maximum resident set size (GNU time). */
+    readonly peakKb: number;
+    /** The app bundle (backstage-config/app/dist): everything, and its JavaScript. */
+    readonly bundleBytes: number;
+    readonly bundleJsBytes: number;
+  };
+  /** The unit tests without the files that boot the portal, one run. */
+  readonly tests?: { readonly wallMs: number; readonly files: number; readonly tests: number };
   readonly catalog?: readonly {
     readonly entities: number;
     /** From the backend's readiness to the last entity in the catalog API. */
@@ -155,6 +166,24 @@ export function renderReport(r: BenchResult): string {
       ms(c.ms),
       '',
       `${Math.round((c.entities * 1000) / c.ms)} entities/s`,
+    ]);
+  }
+  if (r.build !== undefined) {
+    const b = r.build;
+    const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+    rows.push([
+      '`npm run build:portal`, from scratch',
+      ms(b.wallMs),
+      '',
+      `peak ${Math.round(b.peakKb / 1024)} MiB (largest process); app bundle ${mib(b.bundleBytes)}, ${mib(b.bundleJsBytes)} of it JavaScript`,
+    ]);
+  }
+  if (r.tests !== undefined) {
+    rows.push([
+      'unit tests, without the files that boot the portal (one run)',
+      ms(r.tests.wallMs),
+      '',
+      `${r.tests.files} files, ${thousands(r.tests.tests)} tests`,
     ]);
   }
   return [
