@@ -15,6 +15,7 @@ import {
   BACKEND_DIR,
   checkConfig,
   freePort,
+  persistentDatabase,
   startBackend,
   startPostgres,
 } from '../../backstage-config/backend/src/launch';
@@ -85,12 +86,10 @@ async function main(): Promise<void> {
     );
     configFiles.push(layer);
   }
-  const [port, dbPort] = [await freePort(), await freePort()];
-  const passwordFile = path.join(work, 'postgres-password');
-  const password = fs.existsSync(passwordFile)
-    ? fs.readFileSync(passwordFile, 'utf8')
-    : randomBytes(16).toString('base64url');
-  fs.writeFileSync(passwordFile, password, { mode: 0o600 });
+  const port = await freePort();
+  // As npm run portal keeps them: the same password and database port from start to start.
+  const db = await persistentDatabase(dataDir);
+  const [dbPort, password] = [db.port, db.password];
   const env = {
     ...process.env,
     PORTAL_DB_PORT: String(dbPort),
@@ -99,6 +98,7 @@ async function main(): Promise<void> {
     BENCH_TOKEN: token,
   };
   await checkConfig(configFiles, env);
+  db.save();
   const pg = await startPostgres({
     dataDir,
     port: dbPort,

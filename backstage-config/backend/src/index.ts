@@ -5,9 +5,14 @@
  */
 import { createBackend } from '@backstage/backend-defaults';
 import { permissionPolicyModule } from './permission-module';
+import { rootLoggerServiceFactory } from './root-logger';
 import { platformScaffolderModule } from './scaffolder-module';
 
 const backend = createBackend();
+
+// Backstage's logger, with the secrets to redact found by the schema the build serialized instead
+// of compiling every plugin's config.d.ts again at each start (src/root-logger.ts).
+backend.add(rootLoggerServiceFactory);
 
 // The app (backstage-config/app, built into its dist/), served from the backend's own origin:
 // the chart's ingress sends the whole host here.

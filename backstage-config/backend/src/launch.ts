@@ -4,17 +4,23 @@
  * Used by `npm run portal` and by the end-to-end test.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { loadConfigSchema, type ConfigSchema } from '@backstage/config-loader';
+import type { ConfigSchema } from '@backstage/config-loader';
 import type { JsonObject } from '@backstage/types';
 import { parse } from 'yaml';
+import {
+  APP_DIR,
+  BACKEND_DIR,
+  collectConfigSchema,
+  PACKAGE_PATHS,
+  readSerialized,
+  writeSerialized,
+} from './config-schema';
 
-export const BACKEND_DIR = path.resolve(__dirname, '..');
-/** The app workspace the backend serves (plugin-app-backend, `app.packageName`). */
-export const APP_DIR = path.resolve(BACKEND_DIR, '..', 'app');
+export { APP_DIR, BACKEND_DIR };
 
 /** A free TCP port on the loopback interface. */
 export function freePort(): Promise<number> {
@@ -26,6 +32,48 @@ export function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/** Whether `port` can be listened on, on the loopback interface. */
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** What a database kept across starts (`npm run portal`'s) is started with. */
+export interface DatabaseSettings {
+  readonly password: string;
+  readonly port: number;
+  /** Keeps both beside the data folder (mode 0600), for the next start. */
+  save(): void;
+}
+
+/**
+ * The settings of the database in `dataDir`: the password it was initialised with (generated
+ * for a new one), and the port of its last start while that port is free, so that the
+ * configuration the backend gets (and the check's verdict on it) stays the same from start to
+ * start. Only read here: `save()` writes them.
+ */
+export async function persistentDatabase(dataDir: string): Promise<DatabaseSettings> {
+  const passwordFile = path.join(path.dirname(dataDir), 'postgres-password');
+  const portFile = path.join(path.dirname(dataDir), 'postgres-port');
+  const password = fs.existsSync(passwordFile)
+    ? fs.readFileSync(passwordFile, 'utf8')
+    : randomBytes(16).toString('base64url');
+  const last = fs.existsSync(portFile) ? Number(fs.readFileSync(portFile, 'utf8')) : NaN;
+  const port = Number.isInteger(last) && (await portFree(last)) ? last : await freePort();
+  return {
+    password,
+    port,
+    save: () => {
+      fs.mkdirSync(path.dirname(dataDir), { recursive: true });
+      fs.writeFileSync(passwordFile, password, { mode: 0o600 });
+      fs.writeFileSync(portFile, String(port), { mode: 0o600 });
+    },
+  };
 }
 
 /**
@@ -175,15 +223,12 @@ const SCHEMA_CACHE =
  * What the schema is made of: the installed packages (the lockfile pins every one) and the
  * backend's own package.json and config.schema.json. Undefined without a lockfile: no reuse.
  */
-/** The packages whose dependencies' schemas make the portal's: the backend's and the app's. */
-const PACKAGE_PATHS = [path.join(BACKEND_DIR, 'package.json'), path.join(APP_DIR, 'package.json')];
-
 function schemaKey(): string | undefined {
   const lockfile = path.resolve(BACKEND_DIR, '..', '..', 'package-lock.json');
   if (!fs.existsSync(lockfile)) return undefined;
   const hash = createHash('sha256');
   for (const file of [lockfile, ...PACKAGE_PATHS, path.join(BACKEND_DIR, 'config.schema.json')]) {
-    hash.update(fs.readFileSync(path.resolve(BACKEND_DIR, file))).update('\0');
+    hash.update(fs.readFileSync(file)).update('\0');
   }
   return hash.digest('hex');
 }
@@ -198,30 +243,10 @@ export async function loadPortalConfigSchema(
 ): Promise<ConfigSchema> {
   const key = schemaKey();
   const cached = key !== undefined ? path.join(cacheDir, `${key}.json`) : undefined;
-  if (cached !== undefined && fs.existsSync(cached)) {
-    const serialized = JSON.parse(fs.readFileSync(cached, 'utf8')) as JsonObject;
-    return loadConfigSchema({ serialized, noUndeclaredProperties: true });
-  }
-  // The backend's packages and the app's (the frontend plugins declare app.extensions and the
-  // keys they read in the browser): one configuration serves both.
-  const dependencies = PACKAGE_PATHS.flatMap((p) =>
-    Object.keys(
-      (JSON.parse(fs.readFileSync(p, 'utf8')) as { dependencies: Record<string, string> })
-        .dependencies,
-    ),
-  );
-  const schema = await loadConfigSchema({
-    dependencies: [...new Set(dependencies)],
-    packagePaths: [...PACKAGE_PATHS],
-    noUndeclaredProperties: true,
-  });
-  if (cached !== undefined) {
-    // Under a unique name, then renamed: a concurrent start never reads half a file.
-    fs.mkdirSync(cacheDir, { recursive: true });
-    const partial = `${cached}.${process.pid}.tmp`;
-    fs.writeFileSync(partial, JSON.stringify(schema.serialize()));
-    fs.renameSync(partial, cached);
-  }
+  const reused = cached !== undefined ? await readSerialized(cached, true) : undefined;
+  if (reused !== undefined) return reused;
+  const schema = await collectConfigSchema(true);
+  if (cached !== undefined) writeSerialized(schema, cached);
   return schema;
 }
 
@@ -235,19 +260,70 @@ export function portalConfigSchema(): Promise<ConfigSchema> {
   return schemaLoad;
 }
 
+/** How many verdicts checkConfig keeps (the newest): one per configuration that passed. */
+const VERDICTS_KEPT = 200;
+
+/**
+ * The file that records that `configs` passed the check with the schema serialized in
+ * `schemaFile`: named by the hash of both, so that no configuration value is kept in clear.
+ */
+function verdictFile(cacheDir: string, schemaFile: string, configs: unknown): string {
+  const hash = createHash('sha256')
+    .update(fs.readFileSync(schemaFile))
+    .update('\0')
+    .update(JSON.stringify(configs));
+  return path.join(cacheDir, 'checked', hash.digest('hex'));
+}
+
+/** Records a verdict, and forgets the oldest beyond VERDICTS_KEPT. */
+function keepVerdict(file: string): void {
+  const dir = path.dirname(file);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(file, '');
+  const all = fs.readdirSync(dir).map((f) => path.join(dir, f));
+  if (all.length <= VERDICTS_KEPT) return;
+  const byAge = all
+    .map((f) => ({ f, t: fs.statSync(f, { throwIfNoEntry: false })?.mtimeMs ?? 0 }))
+    .sort((a, b) => b.t - a.t);
+  for (const { f } of byAge.slice(VERDICTS_KEPT)) fs.rmSync(f, { force: true });
+}
+
 /**
  * Checks config files the way `backstage-cli config:check --strict` would, with the schemas of
  * the backend's own packages: unknown keys, wrong values and missing required keys are errors.
- * Throws Backstage's own error message.
+ * Throws Backstage's own error message. The check is a function of the schema and of the
+ * configuration (the files with `env` substituted): once they passed together, the same pair is
+ * not checked again (compiling the schema costs seconds of CPU at every start otherwise).
+ * Resolves to `'checked'`, or to `'unchanged'` when it reused the verdict.
  */
-export async function checkConfig(files: readonly string[], env: NodeJS.ProcessEnv): Promise<void> {
-  const schema = await portalConfigSchema();
+export async function checkConfig(
+  files: readonly string[],
+  env: NodeJS.ProcessEnv,
+  cacheDir: string = SCHEMA_CACHE,
+): Promise<'checked' | 'unchanged'> {
   const configs = files.map((file) => ({
     context: path.basename(file),
     data: substitute(parse(fs.readFileSync(file, 'utf8')), env) as JsonObject,
   }));
+  const key = schemaKey();
+  const schemaFile = key !== undefined ? path.join(cacheDir, `${key}.json`) : undefined;
+  const verdict = (): string | undefined =>
+    schemaFile !== undefined && fs.existsSync(schemaFile)
+      ? verdictFile(cacheDir, schemaFile, configs)
+      : undefined;
+  const before = verdict();
+  if (before !== undefined && fs.existsSync(before)) return 'unchanged';
+  const schema = await (cacheDir === SCHEMA_CACHE
+    ? portalConfigSchema()
+    : loadPortalConfigSchema(cacheDir));
   schema.process(configs);
+  const after = before ?? verdict();
+  if (after !== undefined) keepVerdict(after);
+  return 'checked';
 }
+
+/** The compiled backend (`npm run build:portal`), which startBackend runs by default. */
+export const BUILT_BACKEND = path.join(BACKEND_DIR, 'dist', 'index.js');
 
 export interface Backend {
   readonly child: ChildProcess;
@@ -270,27 +346,21 @@ export function startBackend(o: {
   /** More Node options before the entry point (the end-to-end test preloads a recorder). */
   nodeArgs?: readonly string[];
   /**
-   * Where and what to start: by default the sources of this checkout with the TypeScript runner;
-   * the image's test starts the compiled JavaScript of an installed copy.
+   * Where and what to start: by default this checkout's compiled backend (`dist/index.js`, built
+   * by `npm run build:portal`: the JavaScript the image runs, no TypeScript at run time); the
+   * image's test starts the same files of an installed copy.
    */
   entry?: { readonly cwd: string; readonly args: readonly string[] };
 }): Backend {
-  // The TypeScript runner comes first: the extra Node options may preload TypeScript too.
-  const [runner, entry] =
-    o.entry === undefined
-      ? [
-          ['--require', 'tsx/cjs'],
-          { cwd: BACKEND_DIR, args: [path.join(BACKEND_DIR, 'src', 'index.ts')] },
-        ]
-      : [[], o.entry];
+  if (o.entry === undefined && !fs.existsSync(BUILT_BACKEND)) {
+    throw new Error(
+      `The portal's backend is not built (${path.relative(process.cwd(), BUILT_BACKEND)} is missing): run npm run build:portal`,
+    );
+  }
+  const entry = o.entry ?? { cwd: BACKEND_DIR, args: [BUILT_BACKEND] };
   const child = spawn(
     process.execPath,
-    [
-      ...runner,
-      ...(o.nodeArgs ?? []),
-      ...entry.args,
-      ...o.configFiles.flatMap((f) => ['--config', f]),
-    ],
+    [...(o.nodeArgs ?? []), ...entry.args, ...o.configFiles.flatMap((f) => ['--config', f])],
     {
       cwd: entry.cwd,
       env: { ...o.env, APP_CONFIG_backend_listen_port: String(o.port) },

@@ -1,0 +1,116 @@
+/**
+ * The backend's root logger finds the secrets it redacts with the schema the build serialized
+ * (dist/.config-schema.json, built before any test file by testing/global-setup.ts) exactly as
+ * Backstage's own finds them by collecting the schema from the packages at every start, and
+ * keeps Backstage's `backend.logger` settings.
+ */
+import { PassThrough } from 'node:stream';
+import { createConfigSecretEnumerator } from '@backstage/backend-defaults/rootConfig';
+import type { LoggerService } from '@backstage/backend-plugin-api';
+import { ConfigReader } from '@backstage/config';
+import type { JsonObject } from '@backstage/types';
+import { describe, expect, it } from 'vitest';
+import { transports } from 'winston';
+import { BACKEND_DIR, BUILT_CONFIG_SCHEMA, readSerialized } from './config-schema';
+import { createRootLogger } from './root-logger';
+
+/** A configuration with secrets of several plugins, and values that are not secrets. */
+const CONFIG: JsonObject = {
+  backend: {
+    baseUrl: 'http://localhost:7007',
+    database: {
+      client: 'pg',
+      connection: { host: 'db', user: 'backstage', password: 'database-password-1' },
+    },
+    auth: {
+      externalAccess: [{ type: 'static', options: { token: 'ci-token-22', subject: 'ci' } }],
+    },
+  },
+  auth: {
+    providers: {
+      gitlab: {
+        production: { clientId: 'client-id', clientSecret: 'oauth-secret-333' },
+      },
+    },
+  },
+  app: { title: 'not a secret' },
+};
+
+const silent: LoggerService = {
+  info: () => {},
+  warn: () => {},
+  error: () => {},
+  debug: () => {},
+  child: () => silent,
+};
+
+/** The lines a logger built by createRootLogger writes, and the logger. */
+async function capture(config: JsonObject) {
+  const stream = new PassThrough();
+  const lines: string[] = [];
+  stream.on('data', (chunk: Buffer) => lines.push(...chunk.toString().trimEnd().split('\n')));
+  const schema = await readSerialized(BUILT_CONFIG_SCHEMA, false);
+  const logger = await createRootLogger(new ConfigReader(config), schema, [
+    new transports.Stream({ stream }),
+  ]);
+  return { logger, lines };
+}
+
+describe("the backend's root logger", () => {
+  it('finds the same secrets with the built schema as Backstage does from the packages', async () => {
+    const schema = await readSerialized(BUILT_CONFIG_SCHEMA, false);
+    expect(schema).toBeDefined();
+    const config = new ConfigReader(CONFIG);
+    const built = (await createConfigSecretEnumerator({ logger: silent, schema }))(config);
+    // Backstage's default: every package of the workspace, their config.d.ts compiled now.
+    const collected = (await createConfigSecretEnumerator({ logger: silent, dir: BACKEND_DIR }))(
+      config,
+    );
+    expect([...built].sort()).toEqual([...collected].sort());
+    expect([...built].sort()).toEqual(['ci-token-22', 'database-password-1', 'oauth-secret-333']);
+  }, 120_000);
+
+  it('redacts every secret of the configuration from what it logs', async () => {
+    const { logger, lines } = await capture(CONFIG);
+    logger.info('connecting with database-password-1 and ci-token-22, as not a secret');
+    const line = lines.find((l) => l.includes('connecting with'));
+    expect(line).toContain('connecting with *** and ***, as not a secret');
+    expect(lines.join('\n')).not.toMatch(/database-password-1|ci-token-22/);
+  });
+
+  it("keeps backend.logger's level, metadata and overrides", async () => {
+    const { logger, lines } = await capture({
+      ...CONFIG,
+      backend: {
+        ...(CONFIG.backend as JsonObject),
+        logger: {
+          level: 'warn',
+          meta: { cluster: 'dev' },
+          overrides: [{ matchers: { plugin: 'catalog' }, level: 'debug' }],
+        },
+      },
+    });
+    logger.info('an info line, below the level');
+    logger.warn('a warning');
+    logger.child({ plugin: 'catalog' }).debug('a debug line of the catalog');
+    const text = lines.join('\n');
+    expect(text).not.toContain('an info line');
+    expect(text).toContain('a warning');
+    expect(text).toContain('a debug line of the catalog');
+    expect(text).toContain('dev');
+  });
+
+  it('refuses an override with a level that does not exist, naming it', async () => {
+    await expect(
+      capture({
+        ...CONFIG,
+        backend: {
+          ...(CONFIG.backend as JsonObject),
+          logger: { overrides: [{ matchers: { plugin: 'catalog' }, level: 'loud' }] },
+        },
+      }),
+    ).rejects.toThrow(
+      "Invalid config at backend.logger.overrides[0].level, 'loud' is not a valid logging level",
+    );
+  });
+});
