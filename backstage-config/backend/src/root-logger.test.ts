@@ -1,9 +1,10 @@
 /**
  * The backend's root logger finds the secrets it redacts with the schema the build serialized
- * (dist/.config-schema.json, built before any test file by testing/global-setup.ts) exactly as
- * Backstage's own finds them by collecting the schema from the packages at every start, and
- * keeps Backstage's `backend.logger` settings.
+ * (dist/.config-schema.json, compiled by the build's worker dist/secrets-worker.js, both built
+ * before any test file by testing/global-setup.ts) exactly as Backstage's own finds them by
+ * collecting the schema from the packages at every start, and keeps `backend.logger`.
  */
+import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { createConfigSecretEnumerator } from '@backstage/backend-defaults/rootConfig';
 import type { LoggerService } from '@backstage/backend-plugin-api';
@@ -11,8 +12,8 @@ import { ConfigReader } from '@backstage/config';
 import type { JsonObject } from '@backstage/types';
 import { describe, expect, it } from 'vitest';
 import { transports } from 'winston';
-import { BACKEND_DIR, BUILT_CONFIG_SCHEMA, readSerialized } from './config-schema';
-import { createRootLogger } from './root-logger';
+import { BACKEND_DIR } from './config-schema';
+import { createRootLogger, startSecretFinder } from './root-logger';
 
 /** A configuration with secrets of several plugins, and values that are not secrets. */
 const CONFIG: JsonObject = {
@@ -49,8 +50,7 @@ async function capture(config: JsonObject) {
   const stream = new PassThrough();
   const lines: string[] = [];
   stream.on('data', (chunk: Buffer) => lines.push(...chunk.toString().trimEnd().split('\n')));
-  const schema = await readSerialized(BUILT_CONFIG_SCHEMA, false);
-  const logger = await createRootLogger(new ConfigReader(config), schema, [
+  const logger = await createRootLogger(new ConfigReader(config), startSecretFinder(), [
     new transports.Stream({ stream }),
   ]);
   return { logger, lines };
@@ -58,16 +58,21 @@ async function capture(config: JsonObject) {
 
 describe("the backend's root logger", () => {
   it('finds the same secrets with the built schema as Backstage does from the packages', async () => {
-    const schema = await readSerialized(BUILT_CONFIG_SCHEMA, false);
-    expect(schema).toBeDefined();
     const config = new ConfigReader(CONFIG);
-    const built = (await createConfigSecretEnumerator({ logger: silent, schema }))(config);
+    // In the worker, with the schema the build wrote; the enumerator's line is relayed.
+    const info: string[] = [];
+    const built = await startSecretFinder()(config, { ...silent, info: (m) => void info.push(m) });
+    expect(info).toEqual(['Found 3 new secrets in config that will be redacted']);
     // Backstage's default: every package of the workspace, their config.d.ts compiled now.
     const collected = (await createConfigSecretEnumerator({ logger: silent, dir: BACKEND_DIR }))(
       config,
     );
     expect([...built].sort()).toEqual([...collected].sort());
     expect([...built].sort()).toEqual(['ci-token-22', 'database-password-1', 'oauth-secret-333']);
+    // Without the build's files: Backstage's own way, in this thread.
+    const missing = path.join(BACKEND_DIR, 'dist', 'no-such-schema.json');
+    const fallback = await startSecretFinder(missing)(config, silent);
+    expect([...fallback].sort()).toEqual([...collected].sort());
   }, 120_000);
 
   it('redacts every secret of the configuration from what it logs', async () => {

@@ -2,12 +2,23 @@
  * The backend's root logger: Backstage's own (WinstonLogger, its level, meta and per-matcher
  * overrides from `backend.logger`, every secret of the configuration redacted), except where it
  * learns which values are secrets. Backstage's default collects the configuration schema from
- * every package's `config.d.ts` at each start, with TypeScript: the largest part of a start (about
- * 5 s of CPU on two cores). This one reads the schema the build serialized (src/config-schema.ts)
- * through the enumerator's `schema` option, and collects it as Backstage does only when the build
- * did not write it.
+ * every package at each start (TypeScript for the `config.d.ts` files, then Ajv: about 5 s of CPU
+ * on two cores, before any plugin starts). This one finds them with Backstage's same enumerator
+ * and the schema the build serialized (src/config-schema.ts), compiled in a worker thread that
+ * starts with the backend (src/secrets-worker.ts): on a second core, the compilation is over by
+ * the time the main thread has loaded the plugins. Without the build's files, it collects the
+ * schema as Backstage does.
  */
-import { coreServices, createServiceFactory } from '@backstage/backend-plugin-api';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import {
+  coreServices,
+  createServiceFactory,
+  type LoggerService,
+  type RootLoggerService,
+  type ServiceFactory,
+} from '@backstage/backend-plugin-api';
 import { createConfigSecretEnumerator } from '@backstage/backend-defaults/rootConfig';
 import {
   WinstonLogger,
@@ -15,9 +26,62 @@ import {
   type WinstonLoggerOptions,
 } from '@backstage/backend-defaults/rootLogger';
 import type { Config } from '@backstage/config';
-import type { ConfigSchema } from '@backstage/config-loader';
 import type { JsonObject } from '@backstage/types';
-import { BUILT_CONFIG_SCHEMA, readSerialized } from './config-schema';
+import { BACKEND_DIR, BUILT_CONFIG_SCHEMA } from './config-schema';
+import type { SecretsReply, SecretsRequest } from './secrets-worker';
+
+/** The compiled worker (the build's, also when this module runs from src/ in a test). */
+const SECRETS_WORKER = path.join(BACKEND_DIR, 'dist', 'secrets-worker.js');
+
+/** The values of a configuration that are secrets; `logger` gets what the enumerator logs. */
+export type SecretFinder = (config: Config, logger: LoggerService) => Promise<Iterable<string>>;
+
+/**
+ * Starts finding secrets: the worker, compiling `schemaFile` from now on, or (without the
+ * build's files) Backstage's enumerator in this thread, the schema collected from the packages.
+ */
+export function startSecretFinder(
+  schemaFile: string = BUILT_CONFIG_SCHEMA,
+  workerFile: string = SECRETS_WORKER,
+): SecretFinder {
+  if (!fs.existsSync(schemaFile) || !fs.existsSync(workerFile)) {
+    let enumerator: Promise<(config: Config) => Iterable<string>> | undefined;
+    return async (config, logger) => {
+      enumerator ??= createConfigSecretEnumerator({ logger });
+      return (await enumerator)(config);
+    };
+  }
+  const worker = new Worker(workerFile, { workerData: { schemaFile } });
+  const pending = new Map<number, (reply: SecretsReply) => void>();
+  let next = 0;
+  // The worker keeps the process alive only while it is asked something.
+  worker.unref();
+  const failAll = (error: string): void => {
+    for (const [id, answer] of pending) answer({ id, error });
+  };
+  worker.on('message', (reply: SecretsReply) => {
+    pending.get(reply.id)?.(reply);
+  });
+  worker.on('error', (error) => failAll(String(error)));
+  worker.on('exit', (code) => failAll(`the secrets worker exited with code ${code}`));
+  return async (config, logger) => {
+    const id = next++;
+    const reply = await new Promise<SecretsReply>((resolve) => {
+      pending.set(id, resolve);
+      worker.ref();
+      worker.postMessage({
+        id,
+        data: config.getOptional<JsonObject>() ?? {},
+      } satisfies SecretsRequest);
+    });
+    pending.delete(id);
+    if (pending.size === 0) worker.unref();
+    if ('error' in reply)
+      throw new Error(`Could not find the secrets of the configuration: ${reply.error}`);
+    for (const line of reply.info) logger.info(line);
+    return reply.secrets;
+  };
+}
 
 /** The levels an override may name: winston's npm levels, as Backstage checks them. */
 const LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'];
@@ -51,12 +115,12 @@ function loggerConfig(config: Config): {
 }
 
 /**
- * The root logger for `config`, its secrets found with `schema` (collected from the installed
- * packages when undefined). `transports`: where lines go (the console by default).
+ * The root logger for `config`, its secrets found by `findSecrets`, again at each change of the
+ * configuration. `transports`: where lines go (the console by default).
  */
 export async function createRootLogger(
   config: Config,
-  schema: ConfigSchema | undefined,
+  findSecrets: SecretFinder,
   transports?: WinstonLoggerOptions['transports'],
 ): Promise<WinstonLogger> {
   const settings = loggerConfig(config);
@@ -67,19 +131,25 @@ export async function createRootLogger(
     level: settings.level ?? 'info',
     ...(transports !== undefined ? { transports } : {}),
   });
-  const secrets = await createConfigSecretEnumerator({ logger, schema });
-  logger.addRedactions(secrets(config));
-  config.subscribe?.(() => logger.addRedactions(secrets(config)));
+  logger.addRedactions(await findSecrets(config, logger));
+  config.subscribe?.(() => {
+    findSecrets(config, logger).then(
+      (secrets) => logger.addRedactions(secrets),
+      (error: unknown) => logger.error(String(error)),
+    );
+  });
   logger.setLevelOverrides(settings.overrides);
   config.subscribe?.(() => logger.setLevelOverrides(loggerConfig(config).overrides));
   return logger;
 }
 
-/** Replaces Backstage's root logger in the backend (src/index.ts). */
-export const rootLoggerServiceFactory = createServiceFactory({
-  service: coreServices.rootLogger,
-  deps: { config: coreServices.rootConfig },
-  async factory({ config }) {
-    return createRootLogger(config, await readSerialized(BUILT_CONFIG_SCHEMA, false));
-  },
-});
+/** Replaces Backstage's root logger in the backend (src/index.ts), with secrets found by `find`. */
+export function rootLoggerServiceFactory(
+  find: SecretFinder,
+): ServiceFactory<RootLoggerService, 'root', 'singleton'> {
+  return createServiceFactory({
+    service: coreServices.rootLogger,
+    deps: { config: coreServices.rootConfig },
+    factory: ({ config }) => createRootLogger(config, find),
+  });
+}
