@@ -8,8 +8,20 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadConfigSchema, type ConfigSchema } from '@backstage/config-loader';
+import type { ConfigSchema } from '@backstage/config-loader';
 import type { JsonObject } from '@backstage/types';
+
+/**
+ * Backstage's config loader, required when first used: a start of `npm run portal` whose
+ * configuration passed the check before (src/launch.ts) needs none of it.
+ */
+function loadConfigSchema(
+  ...args: Parameters<typeof import('@backstage/config-loader').loadConfigSchema>
+): Promise<ConfigSchema> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const loader = require('@backstage/config-loader') as typeof import('@backstage/config-loader');
+  return loader.loadConfigSchema(...args);
+}
 
 export const BACKEND_DIR = path.resolve(__dirname, '..');
 /** The app workspace the backend serves (plugin-app-backend, `app.packageName`). */
