@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import {
   BACKEND_DIR,
   checkConfig,
+  migrationsFor,
   persistentDatabase,
   startBackend,
   startPostgres,
@@ -54,7 +55,10 @@ async function main(): Promise<number> {
     persistent: true,
     database: 'backstage',
   });
-  const backend = startBackend({ configFiles, env, port, inherit: true });
+  // A database that this backend, these packages and this configuration brought up last time
+  // has their migrations: Backstage's own switch skips running them again.
+  const migrations = migrationsFor(db, configFiles, env);
+  const backend = startBackend({ configFiles, env: migrations.env, port, inherit: true });
   let stopping = false;
   const stop = async (): Promise<void> => {
     if (stopping) return;
@@ -66,6 +70,7 @@ async function main(): Promise<number> {
   process.once('SIGTERM', () => void stop());
   try {
     await backend.ready;
+    migrations.ready();
     console.log(
       `\nPortal backend ready on http://localhost:${port} (PostgreSQL on port ${dbPort}, data in ${path.relative(process.cwd(), DATA_DIR)}; delete it to start over). Ctrl-C stops both.\n`,
     );

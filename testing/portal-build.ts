@@ -26,7 +26,8 @@ function newest(dir: string, skip: (name: string) => boolean = () => false): num
 }
 
 /** What the backend's build leaves out (tsconfig.build.json's `exclude`): tests, the launcher. */
-const notBuilt = (name: string): boolean => name.endsWith('.test.ts') || name === 'launch.ts';
+const notBuilt = (name: string): boolean =>
+  name.endsWith('.test.ts') || name === 'launch.ts' || name === 'config-check.ts';
 
 const mtime = (f: string): number => (fs.existsSync(f) ? fs.statSync(f).mtimeMs : 0);
 

@@ -15,6 +15,7 @@ import {
   BACKEND_DIR,
   checkConfig,
   freePort,
+  migrationsFor,
   persistentDatabase,
   startBackend,
   startPostgres,
@@ -106,9 +107,12 @@ async function main(): Promise<void> {
     persistent: true,
     database: 'backstage',
   });
-  const backend = startBackend({ configFiles, env, port, readyTimeoutMs: 180_000 });
+  // As npm run portal does: migrations skipped where this same start already ran them.
+  const migrations = migrationsFor(db, configFiles, env);
+  const backend = startBackend({ configFiles, env: migrations.env, port, readyTimeoutMs: 180_000 });
   try {
     await backend.ready;
+    migrations.ready();
     const readyMs = Date.now() - start;
     let ingestMs: number | undefined;
     if (entities > 0) {

@@ -8,19 +8,15 @@ import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import type { ConfigSchema } from '@backstage/config-loader';
-import type { JsonObject } from '@backstage/types';
-import { parse } from 'yaml';
-import {
-  APP_DIR,
-  BACKEND_DIR,
-  collectConfigSchema,
-  PACKAGE_PATHS,
-  readSerialized,
-  writeSerialized,
-} from './config-schema';
+import { substitutedConfigs } from './config-check';
+import { APP_DIR, BACKEND_DIR } from './config-schema';
 
 export { APP_DIR, BACKEND_DIR };
+// The configuration check, for the scripts and tests that start the portal.
+export { checkConfig, loadPortalConfigSchema, portalConfigSchema } from './config-check';
+
+/** The compiled backend (`npm run build:portal`), which startBackend runs by default. */
+export const BUILT_BACKEND = path.join(BACKEND_DIR, 'dist', 'index.js');
 
 /** A free TCP port on the loopback interface. */
 export function freePort(): Promise<number> {
@@ -47,8 +43,15 @@ function portFree(port: number): Promise<boolean> {
 export interface DatabaseSettings {
   readonly password: string;
   readonly port: number;
-  /** Keeps both beside the data folder (mode 0600), for the next start. */
+  /**
+   * The migrations key (migrationsKey) of the last start that was ready on this database, or
+   * undefined (a database to be initialised has none).
+   */
+  readonly migratedWith: string | undefined;
+  /** Keeps the password and the port beside the data folder (mode 0600), for the next start. */
   save(): void;
+  /** Records that a start with this migrations key was ready: every plugin had migrated. */
+  saveMigrated(key: string): void;
 }
 
 /**
@@ -58,20 +61,63 @@ export interface DatabaseSettings {
  * start. Only read here: `save()` writes them.
  */
 export async function persistentDatabase(dataDir: string): Promise<DatabaseSettings> {
-  const passwordFile = path.join(path.dirname(dataDir), 'postgres-password');
-  const portFile = path.join(path.dirname(dataDir), 'postgres-port');
-  const password = fs.existsSync(passwordFile)
-    ? fs.readFileSync(passwordFile, 'utf8')
-    : randomBytes(16).toString('base64url');
-  const last = fs.existsSync(portFile) ? Number(fs.readFileSync(portFile, 'utf8')) : NaN;
+  const file = (name: string): string => path.join(path.dirname(dataDir), `postgres-${name}`);
+  const read = (name: string): string | undefined =>
+    fs.existsSync(file(name)) ? fs.readFileSync(file(name), 'utf8') : undefined;
+  const initialised = fs.existsSync(path.join(dataDir, 'PG_VERSION'));
+  const password = read('password') ?? randomBytes(16).toString('base64url');
+  const last = Number(read('port'));
   const port = Number.isInteger(last) && (await portFree(last)) ? last : await freePort();
+  const write = (name: string, value: string): void => {
+    fs.mkdirSync(path.dirname(dataDir), { recursive: true });
+    fs.writeFileSync(file(name), value, { mode: 0o600 });
+  };
   return {
     password,
     port,
+    migratedWith: initialised ? read('migrated') : undefined,
     save: () => {
-      fs.mkdirSync(path.dirname(dataDir), { recursive: true });
-      fs.writeFileSync(passwordFile, password, { mode: 0o600 });
-      fs.writeFileSync(portFile, String(port), { mode: 0o600 });
+      write('password', password);
+      write('port', String(port));
+      // A database about to be initialised has run no migration, whatever an old file says.
+      if (!initialised) fs.rmSync(file('migrated'), { force: true });
+    },
+    saveMigrated: (key) => write('migrated', key),
+  };
+}
+
+/**
+ * What the plugins' database migrations depend on: the installed packages (each plugin's
+ * migrations), the compiled backend (which plugins it starts) and the configuration (which
+ * databases and schemas they use). A database that a start with the same key brought up has
+ * every migration of this key applied: Backstage's `backend.database.skipMigrations` is then
+ * safe, and spares each plugin its migration run (seconds in all, at every start).
+ */
+export function migrationsKey(files: readonly string[], env: NodeJS.ProcessEnv): string {
+  const hash = createHash('sha256');
+  for (const file of [path.resolve(BACKEND_DIR, '..', '..', 'package-lock.json'), BUILT_BACKEND]) {
+    hash.update(fs.existsSync(file) ? fs.readFileSync(file) : '').update('\0');
+  }
+  return hash.update(JSON.stringify(substitutedConfigs(files, env))).digest('hex');
+}
+
+/**
+ * The backend's environment for a start on `db` with `files`: Backstage's
+ * `backend.database.skipMigrations` set where a start with the same migrations key was ready on
+ * it before. `ready()`, once this start is ready, records the key for the next.
+ */
+export function migrationsFor(
+  db: DatabaseSettings,
+  files: readonly string[],
+  env: NodeJS.ProcessEnv,
+): { env: NodeJS.ProcessEnv; skipped: boolean; ready(): void } {
+  const key = migrationsKey(files, env);
+  const skipped = db.migratedWith === key;
+  return {
+    env: skipped ? { ...env, APP_CONFIG_backend_database_skipMigrations: 'true' } : env,
+    skipped,
+    ready: () => {
+      if (!skipped) db.saveMigrated(key);
     },
   };
 }
@@ -185,145 +231,6 @@ export async function startPostgres(o: {
     stop: () => pg.stop(),
   };
 }
-
-/**
- * `${VAR}` references replaced from `env`. As Backstage's own loader does, a value that
- * references a variable the environment does not set is left out (so a required key is then
- * reported missing by the schema or by the plugin that needs it).
- */
-function substitute(value: unknown, env: NodeJS.ProcessEnv): unknown {
-  if (typeof value === 'string') {
-    const names = [...value.matchAll(/\$\{([A-Z_][A-Z0-9_]*)\}/g)].map((m) => m[1]);
-    if (names.some((n) => env[n] === undefined)) {
-      return undefined;
-    }
-    return value.replace(/\$\{([A-Z_][A-Z0-9_]*)\}/g, (_, name: string) => env[name] ?? '');
-  }
-  if (Array.isArray(value)) {
-    return value.map((v) => substitute(v, env)).filter((v) => v !== undefined);
-  }
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value)
-        .map(([k, v]) => [k, substitute(v, env)])
-        .filter(([, v]) => v !== undefined),
-    );
-  }
-  return value;
-}
-
-let schemaLoad: Promise<ConfigSchema> | undefined;
-
-/** Where loaded schemas are kept, one file per key (`PORTAL_SCHEMA_CACHE` overrides it). */
-const SCHEMA_CACHE =
-  process.env.PORTAL_SCHEMA_CACHE ??
-  path.resolve(BACKEND_DIR, '..', '..', 'node_modules', '.cache', 'portal-config-schema');
-
-/**
- * What the schema is made of: the installed packages (the lockfile pins every one) and the
- * backend's own package.json and config.schema.json. Undefined without a lockfile: no reuse.
- */
-function schemaKey(): string | undefined {
-  const lockfile = path.resolve(BACKEND_DIR, '..', '..', 'package-lock.json');
-  if (!fs.existsSync(lockfile)) return undefined;
-  const hash = createHash('sha256');
-  for (const file of [lockfile, ...PACKAGE_PATHS, path.join(BACKEND_DIR, 'config.schema.json')]) {
-    hash.update(fs.readFileSync(file)).update('\0');
-  }
-  return hash.digest('hex');
-}
-
-/**
- * Loads the schema as `backstage-cli config:check` does: it compiles every plugin's
- * `config.d.ts` with TypeScript, seconds of CPU. Its serialized form is kept under the key of
- * what it is made of and reused while that has not changed.
- */
-export async function loadPortalConfigSchema(
-  cacheDir: string = SCHEMA_CACHE,
-): Promise<ConfigSchema> {
-  const key = schemaKey();
-  const cached = key !== undefined ? path.join(cacheDir, `${key}.json`) : undefined;
-  const reused = cached !== undefined ? await readSerialized(cached, true) : undefined;
-  if (reused !== undefined) return reused;
-  const schema = await collectConfigSchema(true);
-  if (cached !== undefined) writeSerialized(schema, cached);
-  return schema;
-}
-
-/**
- * The configuration schema of the portal's backend: the schemas its dependencies (the plugins
- * and modules) publish and its own `config.schema.json`, with undeclared keys as errors
- * (as `backstage-cli config:check --strict`). Loaded once per process.
- */
-export function portalConfigSchema(): Promise<ConfigSchema> {
-  schemaLoad ??= loadPortalConfigSchema();
-  return schemaLoad;
-}
-
-/** How many verdicts checkConfig keeps (the newest): one per configuration that passed. */
-const VERDICTS_KEPT = 200;
-
-/**
- * The file that records that `configs` passed the check with the schema serialized in
- * `schemaFile`: named by the hash of both, so that no configuration value is kept in clear.
- */
-function verdictFile(cacheDir: string, schemaFile: string, configs: unknown): string {
-  const hash = createHash('sha256')
-    .update(fs.readFileSync(schemaFile))
-    .update('\0')
-    .update(JSON.stringify(configs));
-  return path.join(cacheDir, 'checked', hash.digest('hex'));
-}
-
-/** Records a verdict, and forgets the oldest beyond VERDICTS_KEPT. */
-function keepVerdict(file: string): void {
-  const dir = path.dirname(file);
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(file, '');
-  const all = fs.readdirSync(dir).map((f) => path.join(dir, f));
-  if (all.length <= VERDICTS_KEPT) return;
-  const byAge = all
-    .map((f) => ({ f, t: fs.statSync(f, { throwIfNoEntry: false })?.mtimeMs ?? 0 }))
-    .sort((a, b) => b.t - a.t);
-  for (const { f } of byAge.slice(VERDICTS_KEPT)) fs.rmSync(f, { force: true });
-}
-
-/**
- * Checks config files the way `backstage-cli config:check --strict` would, with the schemas of
- * the backend's own packages: unknown keys, wrong values and missing required keys are errors.
- * Throws Backstage's own error message. The check is a function of the schema and of the
- * configuration (the files with `env` substituted): once they passed together, the same pair is
- * not checked again (compiling the schema costs seconds of CPU at every start otherwise).
- * Resolves to `'checked'`, or to `'unchanged'` when it reused the verdict.
- */
-export async function checkConfig(
-  files: readonly string[],
-  env: NodeJS.ProcessEnv,
-  cacheDir: string = SCHEMA_CACHE,
-): Promise<'checked' | 'unchanged'> {
-  const configs = files.map((file) => ({
-    context: path.basename(file),
-    data: substitute(parse(fs.readFileSync(file, 'utf8')), env) as JsonObject,
-  }));
-  const key = schemaKey();
-  const schemaFile = key !== undefined ? path.join(cacheDir, `${key}.json`) : undefined;
-  const verdict = (): string | undefined =>
-    schemaFile !== undefined && fs.existsSync(schemaFile)
-      ? verdictFile(cacheDir, schemaFile, configs)
-      : undefined;
-  const before = verdict();
-  if (before !== undefined && fs.existsSync(before)) return 'unchanged';
-  const schema = await (cacheDir === SCHEMA_CACHE
-    ? portalConfigSchema()
-    : loadPortalConfigSchema(cacheDir));
-  schema.process(configs);
-  const after = before ?? verdict();
-  if (after !== undefined) keepVerdict(after);
-  return 'checked';
-}
-
-/** The compiled backend (`npm run build:portal`), which startBackend runs by default. */
-export const BUILT_BACKEND = path.join(BACKEND_DIR, 'dist', 'index.js');
 
 export interface Backend {
   readonly child: ChildProcess;
