@@ -4,6 +4,8 @@
  * before any test file by testing/global-setup.ts) exactly as Backstage's own finds them by
  * collecting the schema from the packages at every start, and keeps `backend.logger`.
  */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { createConfigSecretEnumerator } from '@backstage/backend-defaults/rootConfig';
@@ -73,6 +75,32 @@ describe("the backend's root logger", () => {
     const missing = path.join(BACKEND_DIR, 'dist', 'no-such-schema.json');
     const fallback = await startSecretFinder(missing)(config, silent);
     expect([...fallback].sort()).toEqual([...collected].sort());
+  }, 120_000);
+
+  it("falls back to Backstage's own way when the worker fails, and says so", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'portal-schema-'));
+    try {
+      const broken = path.join(dir, '.config-schema.json');
+      fs.writeFileSync(broken, '{"backstageConfigSchemaVersion": 1, "schemas": ');
+      const warnings: string[] = [];
+      const find = startSecretFinder(broken);
+      const logger = { ...silent, warn: (m: string) => void warnings.push(m) };
+      const config = new ConfigReader(CONFIG);
+      for (let i = 0; i < 2; i++) {
+        expect([...(await find(config, logger))].sort()).toEqual([
+          'ci-token-22',
+          'database-password-1',
+          'oauth-secret-333',
+        ]);
+      }
+      expect(warnings).toEqual([
+        expect.stringMatching(
+          /^The secrets worker failed \(SyntaxError: .*\): collecting the config schema from the packages instead$/,
+        ),
+      ]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   }, 120_000);
 
   it('redacts every secret of the configuration from what it logs', async () => {

@@ -36,50 +36,67 @@ const SECRETS_WORKER = path.join(BACKEND_DIR, 'dist', 'secrets-worker.js');
 /** The values of a configuration that are secrets; `logger` gets what the enumerator logs. */
 export type SecretFinder = (config: Config, logger: LoggerService) => Promise<Iterable<string>>;
 
+/** Backstage's own way: the enumerator in this thread, the schema collected from the packages. */
+function inThisThread(): SecretFinder {
+  let enumerator: Promise<(config: Config) => Iterable<string>> | undefined;
+  return async (config, logger) => {
+    enumerator ??= createConfigSecretEnumerator({ logger });
+    return (await enumerator)(config);
+  };
+}
+
 /**
- * Starts finding secrets: the worker, compiling `schemaFile` from now on, or (without the
- * build's files) Backstage's enumerator in this thread, the schema collected from the packages.
+ * Starts finding secrets: the worker, compiling `schemaFile` from now on. Without the build's
+ * files, or once the worker has failed (said in a warning), Backstage's own way: a start is then
+ * slower, never less redacted.
  */
 export function startSecretFinder(
   schemaFile: string = BUILT_CONFIG_SCHEMA,
   workerFile: string = SECRETS_WORKER,
 ): SecretFinder {
-  if (!fs.existsSync(schemaFile) || !fs.existsSync(workerFile)) {
-    let enumerator: Promise<(config: Config) => Iterable<string>> | undefined;
-    return async (config, logger) => {
-      enumerator ??= createConfigSecretEnumerator({ logger });
-      return (await enumerator)(config);
-    };
-  }
+  const fallback = inThisThread();
+  if (!fs.existsSync(schemaFile) || !fs.existsSync(workerFile)) return fallback;
   const worker = new Worker(workerFile, { workerData: { schemaFile } });
   const pending = new Map<number, (reply: SecretsReply) => void>();
   let next = 0;
+  let failed: string | undefined;
   // The worker keeps the process alive only while it is asked something.
   worker.unref();
-  const failAll = (error: string): void => {
-    for (const [id, answer] of pending) answer({ id, error });
+  const fail = (why: string): void => {
+    failed ??= why;
+    for (const [id, answer] of pending) answer({ id, error: why });
   };
-  worker.on('message', (reply: SecretsReply) => {
-    pending.get(reply.id)?.(reply);
-  });
-  worker.on('error', (error) => failAll(String(error)));
-  worker.on('exit', (code) => failAll(`the secrets worker exited with code ${code}`));
-  return async (config, logger) => {
+  worker.on('message', (reply: SecretsReply) => pending.get(reply.id)?.(reply));
+  worker.on('error', (error) => fail(String(error)));
+  worker.on('exit', (code) => fail(`it exited with code ${code}`));
+  const ask = (data: JsonObject): Promise<SecretsReply> => {
     const id = next++;
-    const reply = await new Promise<SecretsReply>((resolve) => {
+    return new Promise<SecretsReply>((resolve) => {
       pending.set(id, resolve);
       worker.ref();
-      worker.postMessage({
-        id,
-        data: config.getOptional<JsonObject>() ?? {},
-      } satisfies SecretsRequest);
+      worker.postMessage({ id, data } satisfies SecretsRequest);
+    }).finally(() => {
+      pending.delete(id);
+      if (pending.size === 0) worker.unref();
     });
-    pending.delete(id);
-    if (pending.size === 0) worker.unref();
-    if ('error' in reply)
-      throw new Error(`Could not find the secrets of the configuration: ${reply.error}`);
-    for (const line of reply.info) logger.info(line);
-    return reply.secrets;
+  };
+  let warned = false;
+  return async (config, logger) => {
+    if (failed === undefined) {
+      const reply = await ask(config.getOptional<JsonObject>() ?? {});
+      if (!('error' in reply)) {
+        for (const line of reply.info) logger.info(line);
+        return reply.secrets;
+      }
+      failed ??= reply.error;
+    }
+    if (!warned) {
+      warned = true;
+      logger.warn(
+        `The secrets worker failed (${failed}): collecting the config schema from the packages instead`,
+      );
+    }
+    return fallback(config, logger);
   };
 }
 
