@@ -10,9 +10,17 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../backstage-config/backend/src/launch';
 
 const ROOT = path.resolve(__dirname, '..');
+const PORTAL_ARGS = (() => {
+  const { scripts } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  const [node, ...args] = scripts.portal.split(' ');
+  if (node !== 'node') throw new Error(`npm run portal does not run node: ${scripts.portal}`);
+  return args;
+})();
 
 describe('npm run portal with a broken configuration', () => {
-  /** Sized for a loaded two-core machine: tsx and Backstage's schema loading take seconds there. */
+  /** Sized for a loaded two-core machine: Backstage's schema loading takes seconds there. */
   const RUN_TIMEOUT_MS = 60_000;
   const LOCAL_LAYERS = ['app-config.yaml', 'app-config.local.yaml'].map((f) =>
     path.join(ROOT, 'backstage-config', f),
@@ -33,11 +41,12 @@ describe('npm run portal with a broken configuration', () => {
   const runPortal = (env: NodeJS.ProcessEnv) => {
     const t0 = Date.now();
     const state = portalState();
-    const run = spawnSync(
-      process.execPath,
-      ['--require', 'tsx/cjs', path.join(ROOT, 'scripts', 'portal.ts')],
-      { cwd: ROOT, env: { ...process.env, PORT: port, ...env }, timeout: RUN_TIMEOUT_MS },
-    );
+    // What `npm run portal` runs (node and its arguments), without npm's own start.
+    const run = spawnSync(process.execPath, PORTAL_ARGS, {
+      cwd: ROOT,
+      env: { ...process.env, PORT: port, ...env },
+      timeout: RUN_TIMEOUT_MS,
+    });
     // Nothing was written or started: PostgreSQL would have created or touched .portal/.
     expect(portalState()).toEqual(state);
     return {

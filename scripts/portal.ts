@@ -5,13 +5,12 @@
  * PORT and PORTAL_CONFIG, then the configuration, are checked before anything is written or
  * started.
  */
-import { randomBytes } from 'node:crypto';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   BACKEND_DIR,
   checkConfig,
-  freePort,
+  migrationsFor,
+  persistentDatabase,
   startBackend,
   startPostgres,
 } from '../backstage-config/backend/src/launch';
@@ -23,54 +22,43 @@ const LOCAL_LAYERS = ['app-config.yaml', 'app-config.local.yaml'].map((f) =>
   path.resolve(BACKEND_DIR, '..', f),
 );
 const DATA_DIR = path.resolve(__dirname, '..', '.portal', 'postgres');
-const PASSWORD_FILE = path.join(path.dirname(DATA_DIR), 'postgres-password');
-
-/**
- * The local server's password: generated on first start and kept beside its data (mode 0600), as
- * the data folder is initialised with it. Only read here; `savePassword` writes a new one.
- */
-function databasePassword(): { password: string; isNew: boolean } {
-  if (fs.existsSync(PASSWORD_FILE)) {
-    return { password: fs.readFileSync(PASSWORD_FILE, 'utf8'), isNew: false };
-  }
-  return { password: randomBytes(16).toString('base64url'), isNew: true };
-}
-
-function savePassword(password: string): void {
-  fs.mkdirSync(path.dirname(PASSWORD_FILE), { recursive: true });
-  fs.writeFileSync(PASSWORD_FILE, password, { mode: 0o600 });
-}
 
 async function main(): Promise<number> {
   // The environment first, then the port, then Backstage's own config check: whatever is wrong
   // stops here, before anything is written or started.
   const { port, configFiles } = portalSettings(process.env, LOCAL_LAYERS);
   await checkPortFree(port);
-  const dbPort = await freePort();
-  const { password, isNew } = databasePassword();
+  // The same password and, while it is free, the same port as last time: the configuration is
+  // then the one checked last time, and its check is not repeated.
+  const db = await persistentDatabase(DATA_DIR);
+  const dbPort = db.port;
   const env = {
     ...process.env,
     PORTAL_DB_PORT: String(dbPort),
     PORTAL_DB_USER: 'postgres',
-    PORTAL_DB_PASSWORD: password,
+    PORTAL_DB_PASSWORD: db.password,
   };
   await checkConfig(configFiles, env);
-  // The app the backend serves: built on the first start, and again after its sources change.
+  // The compiled backend and the app it serves: built on the first start, and again after their
+  // sources or the installed packages change (each part only when it is out of date).
   if (!isPortalBuilt()) {
     console.log(
-      'Building the portal app (npm run build:portal, a minute or two the first time)...',
+      'Building the portal (npm run build:portal: a minute or two for the app, seconds for the backend)...',
     );
     ensurePortalBuilt(900_000);
   }
-  if (isNew) savePassword(password);
+  db.save();
   const pg = await startPostgres({
     dataDir: DATA_DIR,
     port: dbPort,
-    password: env.PORTAL_DB_PASSWORD,
+    password: db.password,
     persistent: true,
     database: 'backstage',
   });
-  const backend = startBackend({ configFiles, env, port, inherit: true });
+  // A database that this backend, these packages and this configuration brought up last time
+  // has their migrations: Backstage's own switch skips running them again.
+  const migrations = migrationsFor(db, configFiles, env);
+  const backend = startBackend({ configFiles, env: migrations.env, port, inherit: true });
   let stopping = false;
   const stop = async (): Promise<void> => {
     if (stopping) return;
@@ -82,6 +70,7 @@ async function main(): Promise<number> {
   process.once('SIGTERM', () => void stop());
   try {
     await backend.ready;
+    migrations.ready();
     console.log(
       `\nPortal backend ready on http://localhost:${port} (PostgreSQL on port ${dbPort}, data in ${path.relative(process.cwd(), DATA_DIR)}; delete it to start over). Ctrl-C stops both.\n`,
     );

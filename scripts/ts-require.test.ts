@@ -72,7 +72,15 @@ describe('the TypeScript loader', () => {
       scripts: Record<string, string>;
     };
     // node, maybe options of its own (the plan's heap), then the loader, then the entry point.
-    for (const script of ['synth', 'plan', 'preflight', 'bench', 'bench:readme', 'import']) {
+    for (const script of [
+      'synth',
+      'plan',
+      'preflight',
+      'portal',
+      'bench',
+      'bench:readme',
+      'import',
+    ]) {
       expect(pkg.scripts[script], script).toMatch(
         /^node (--[a-z-]+=\S+ )*--require \.\/scripts\/ts-require\.cjs [a-z/-]+\.ts$/,
       );

@@ -5,15 +5,16 @@
  * files run in parallel: two builds into one folder, or a backend booted while the app is being
  * written, would make the tests depend on their order.
  */
-import { ensurePortalBuilt, isPortalBuilt } from './portal-build';
+import { ensurePortalBuilt, stalePortalParts } from './portal-build';
 
 /** The app build takes one to two minutes on two loaded cores; allow for much worse. */
 const BUILD_TIMEOUT_MS = 15 * 60_000;
 
 export default function setup(): void {
-  if (isPortalBuilt()) return;
+  const stale = stalePortalParts();
+  if (stale.length === 0) return;
   const start = Date.now();
-  console.log('portal: building the app and the backend (npm run build:portal)...');
+  console.log(`portal: building ${stale.join(' and ')} (npm run build)...`);
   ensurePortalBuilt(BUILD_TIMEOUT_MS);
   console.log(`portal: built in ${Math.round((Date.now() - start) / 1000)} s`);
 }

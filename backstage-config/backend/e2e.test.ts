@@ -198,8 +198,14 @@ beforeAll(async () => {
     env,
     port,
     readyTimeoutMs: 90_000,
-    // Records every configuration key the backend reads (checked by the last test).
-    nodeArgs: ['--require', path.join(ROOT, 'testing', 'record-config-reads.ts')],
+    // Records every configuration key the backend reads (checked by the last test): a
+    // TypeScript file, loaded by the commands' loader into the compiled backend.
+    nodeArgs: [
+      '--require',
+      path.join(ROOT, 'scripts', 'ts-require.cjs'),
+      '--require',
+      path.join(ROOT, 'testing', 'record-config-reads.ts'),
+    ],
   });
   await backend.ready;
   bootMs = Date.now() - t0;

@@ -15,6 +15,8 @@ import {
   BACKEND_DIR,
   checkConfig,
   freePort,
+  migrationsFor,
+  persistentDatabase,
   startBackend,
   startPostgres,
 } from '../../backstage-config/backend/src/launch';
@@ -85,12 +87,10 @@ async function main(): Promise<void> {
     );
     configFiles.push(layer);
   }
-  const [port, dbPort] = [await freePort(), await freePort()];
-  const passwordFile = path.join(work, 'postgres-password');
-  const password = fs.existsSync(passwordFile)
-    ? fs.readFileSync(passwordFile, 'utf8')
-    : randomBytes(16).toString('base64url');
-  fs.writeFileSync(passwordFile, password, { mode: 0o600 });
+  const port = await freePort();
+  // As npm run portal keeps them: the same password and database port from start to start.
+  const db = await persistentDatabase(dataDir);
+  const [dbPort, password] = [db.port, db.password];
   const env = {
     ...process.env,
     PORTAL_DB_PORT: String(dbPort),
@@ -99,6 +99,7 @@ async function main(): Promise<void> {
     BENCH_TOKEN: token,
   };
   await checkConfig(configFiles, env);
+  db.save();
   const pg = await startPostgres({
     dataDir,
     port: dbPort,
@@ -106,9 +107,12 @@ async function main(): Promise<void> {
     persistent: true,
     database: 'backstage',
   });
-  const backend = startBackend({ configFiles, env, port, readyTimeoutMs: 180_000 });
+  // As npm run portal does: migrations skipped where this same start already ran them.
+  const migrations = migrationsFor(db, configFiles, env);
+  const backend = startBackend({ configFiles, env: migrations.env, port, readyTimeoutMs: 180_000 });
   try {
     await backend.ready;
+    migrations.ready();
     const readyMs = Date.now() - start;
     let ingestMs: number | undefined;
     if (entities > 0) {

