@@ -1,10 +1,11 @@
 /**
  * `npm run bench [-- --only synth,plan,portal,catalog,build,tests] [--groups 0,100,1000] [--entities
- * 1000,5000] [--runs N]`: each path a user waits on, beside its floor, in one run: the commands
+ * 1000,5000] [--runs N] [--merge]`: each path a user waits on, beside its floor, in one run: the commands
  * of a row and its floor run in turns (median of --runs each), so that other load on the machine
  * hits them alike and their ratio means something even when the times do not. Prints the report
  * (scripts/bench/report.ts) and records what it measured in scripts/bench/recorded.json, from
- * which `npm run bench:readme` writes the README's performance section. Not a test.
+ * which `npm run bench:readme` writes the README's performance section (with --merge, keeping
+ * what it recorded for the paths not measured now). Not a test.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -37,6 +38,8 @@ const { values } = parseArgs({
     entities: { type: 'string', default: '1000,5000' },
     runs: { type: 'string', default: '5' },
     out: { type: 'string', default: RECORDED },
+    // Keep what the file at --out recorded for the paths this run does not measure.
+    merge: { type: 'boolean', default: false },
   },
 });
 const only = new Set(values.only.split(','));
@@ -302,7 +305,12 @@ async function main(): Promise<void> {
   // The portal's runs start the compiled backend and serve the app: built first, when out of
   // date, so that no run measures a build.
   if (only.has('portal') || only.has('catalog')) ensurePortalBuilt(900_000);
+  const kept: Partial<BenchResult> =
+    values.merge && fs.existsSync(values.out)
+      ? (JSON.parse(fs.readFileSync(values.out, 'utf8')) as BenchResult)
+      : {};
   const result: BenchResult = {
+    ...kept,
     machine: { cpus: os.cpus().length, node: process.versions.node, loadAverage: os.loadavg()[0] },
     runs,
     ...(only.has('synth') ? { synth: benchSynth() } : {}),
