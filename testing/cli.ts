@@ -16,7 +16,7 @@ export const TS_REQUIRE = path.join(root, 'scripts', 'ts-require.cjs');
 
 /**
  * How long a command may take: a full offline plan takes 2–3 s on an idle two-core machine, and
- * up to 68 s measured while the rest of `npm test` and other work shared the same two cores (load
+ * up to 68 s measured while the rest of `npm test` and other work ran on the same two cores (load
  * average 8–11; the test files' plans run in parallel). Tests give the child this long, and
  * themselves a little longer (TEST_TIMEOUT_MS), so that the child's own failure is what is
  * reported.

@@ -345,7 +345,7 @@ export async function startCluster(): Promise<Cluster> {
       `--listen-peer-urls=${peerUrl}`,
       `--initial-advertise-peer-urls=${peerUrl}`,
       `--initial-cluster=test=${peerUrl}`,
-      // A test cluster's data is thrown away: no fsync, far less disk wait on a shared machine.
+      // A test cluster's data is thrown away: no fsync, far less disk wait on a busy machine.
       '--unsafe-no-fsync',
       '--log-level=warn',
     ]);

@@ -17,7 +17,7 @@ export const CONTROL_PLANE_DIR = path.resolve(__dirname, 'control-plane');
 
 /**
  * How long one build may take. The slowest, kube-apiserver cold (empty Go build cache), took
- * ~12 min on two cores shared with other jobs; allow for that three times over.
+ * ~12 min on two cores busy with other jobs; allow for that three times over.
  */
 export const BUILD_TIMEOUT_MS = 40 * 60_000;
 /** Cache entries unused for this long are removed after a build. */
