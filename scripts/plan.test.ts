@@ -25,6 +25,24 @@ async function planStack(name: string, config: string): Promise<Run & { out: str
   return { ...(await plan(['--stack', name, '--stack-file', stackFile, '--out', out])), out };
 }
 
+/**
+ * One plan (each costs seconds of CPU) for two tests: the dev stack with 40 more customer groups
+ * after its team-a, each with a member (80 resources, none of which the portal's release may wait
+ * on), and the portal database's backups.
+ */
+let large: Promise<Run & { out: string }> | undefined;
+const largeStack = (): Promise<Run & { out: string }> => {
+  const groups = Array.from(
+    { length: 40 },
+    (_, i) =>
+      `    - path: team-${i}\n      name: Team ${i}\n      visibility: private\n      members:\n        - userId: ${5000 + i}\n          accessLevel: developer\n`,
+  ).join('');
+  const backups =
+    '  platform:databaseBackupEnabled: true\n  platform:databaseBackupDestinationPath: s3://acme-backups/portal\n  platform:databaseBackupCredentialsSecret: portal-backup-s3\n';
+  large ??= planStack('large', `${devStack}${groups}${backups}`);
+  return large;
+};
+
 const USAGE = /^usage: npm run plan -- \[--stack <name>\]/m;
 /** A message for the user: no stack trace, no internals. */
 const noTrace = (run: Run): void => {
@@ -113,11 +131,8 @@ describe.concurrent('npm run plan', { timeout: TEST_TIMEOUT_MS }, () => {
   });
 
   it('backs the portal database up when a stack asks for it', async () => {
-    const { status, out } = await planStack(
-      'backup',
-      `${devStack}  platform:databaseBackupEnabled: true\n  platform:databaseBackupDestinationPath: s3://acme-backups/portal\n  platform:databaseBackupCredentialsSecret: portal-backup-s3\n`,
-    );
-    expect(status).toBe(0);
+    const { status, stderr, out } = await largeStack();
+    expect(status, stderr).toBe(0);
     const resources = (
       parse(fs.readFileSync(out, 'utf8')) as { resources: { type: string; inputs: any }[] }
     ).resources;
@@ -184,14 +199,7 @@ describe.concurrent('npm run plan', { timeout: TEST_TIMEOUT_MS }, () => {
   });
 
   it('makes the portal wait for the Secrets it reads, not for every customer group', async () => {
-    // Customer groups after the dev stack's team-a, each with a member: 40 groups, 80 resources,
-    // none of which the release may wait on.
-    const groups = Array.from(
-      { length: 40 },
-      (_, i) =>
-        `    - path: team-${i}\n      name: Team ${i}\n      visibility: private\n      members:\n        - userId: ${5000 + i}\n          accessLevel: developer\n`,
-    ).join('');
-    const { status, stderr, out } = await planStack('many-groups', `${devStack}${groups}`);
+    const { status, stderr, out } = await largeStack();
     expect(status, stderr).toBe(0);
     const resources = (
       parse(fs.readFileSync(out, 'utf8')) as {
@@ -200,8 +208,9 @@ describe.concurrent('npm run plan', { timeout: TEST_TIMEOUT_MS }, () => {
     ).resources;
     expect(resources.filter((r) => r.type === 'gitlab:index/group:Group')).toHaveLength(44);
     const release = resources.find((r) => r.name === 'backstage-chart')!;
-    // Its own objects, the namespace, the database, the four Secrets of its GitLab credentials
-    // and the two tokens whose creation time restarts it on rotation.
+    // Its own objects, the namespace, the database (with this stack's backups, their schedule),
+    // the four Secrets of its GitLab credentials and the two tokens whose creation time restarts
+    // it on rotation.
     expect(release.dependsOn).toEqual([
       'gitlab:index/groupAccessToken:GroupAccessToken::gitlab-portal-read-token',
       'gitlab:index/projectAccessToken:ProjectAccessToken::gitlab-portal-scaffolder-token',
@@ -218,6 +227,7 @@ describe.concurrent('npm run plan', { timeout: TEST_TIMEOUT_MS }, () => {
       'kubernetes:core/v1:Secret::gitlab-portal-webhook',
       'kubernetes:core/v1:Secret::portal-database-credentials',
       'kubernetes:postgresql.cnpg.io/v1:Cluster::portal-database-cluster',
+      'kubernetes:postgresql.cnpg.io/v1:ScheduledBackup::portal-database-daily-backup',
       'random:index/randomPassword:RandomPassword::portal-database-password',
     ]);
   });

@@ -5,7 +5,7 @@
  * dependencies (each package's config.schema.json or config.d.ts at its installed version).
  */
 import Ajv, { type ValidateFunction } from 'ajv';
-import { portalConfigSchema } from '../backstage-config/backend/src/launch';
+import { serializedPortalConfigSchema } from '../backstage-config/backend/src/launch';
 import { readConfigLayer } from '../infra/backstage-config';
 import { closeSchema } from './schemas';
 import type { StructuralSchema } from './field-path';
@@ -118,7 +118,7 @@ function packageValidators(
   const cached = validators.get(key);
   if (cached !== undefined) return cached;
   const loading = (async () => {
-    const { schemas } = (await portalConfigSchema()).serialize() as {
+    const { schemas } = (await serializedPortalConfigSchema()) as unknown as {
       schemas: { path: string; packageName?: string; value: StructuralSchema }[];
     };
     return CLOSED_SCHEMA_PACKAGES.map((name) => {

@@ -2,8 +2,8 @@
  * Two rows of `npm run bench` that are not a command beside its floor: what `npm run
  * build:portal` costs from scratch (wall time, the peak memory of its largest process as GNU
  * time reports it, the app bundle's size), and the unit tests' wall time (Vitest's `unit` and
- * `unit-isolated` projects without the files that boot the portal: those and the control-plane
- * tests are measured by their own files' times).
+ * `unit-isolated` projects: not the files that boot the portal nor the control-plane tests, the
+ * `portal` and `cluster` projects, measured by their own files' times).
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -12,13 +12,6 @@ import type { BenchResult } from './report';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const APP_DIST = path.join(ROOT, 'backstage-config', 'app', 'dist');
-
-/** The test files that boot the portal (its backend, Chromium): not in the unit tests' row. */
-export const PORTAL_BOOT_TESTS = [
-  'backstage-config/backend/browser.test.ts',
-  'backstage-config/backend/e2e.test.ts',
-  'backstage-config/backend/image.test.ts',
-] as const;
 
 function bytesUnder(dir: string, ext = ''): number {
   return fs
@@ -68,7 +61,6 @@ export function benchTests(): NonNullable<BenchResult['tests']> {
     ],
     {
       cwd: ROOT,
-      env: { ...process.env, PLATFORM_TEST_EXCLUDE: PORTAL_BOOT_TESTS.join(',') },
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe'],
     },

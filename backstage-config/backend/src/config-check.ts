@@ -43,8 +43,6 @@ function substitute(value: unknown, env: NodeJS.ProcessEnv): unknown {
   return value;
 }
 
-let schemaLoad: Promise<ConfigSchema> | undefined;
-
 /** Where loaded schemas are kept, one file per key (`PORTAL_SCHEMA_CACHE` overrides it). */
 const SCHEMA_CACHE =
   process.env.PORTAL_SCHEMA_CACHE ??
@@ -82,13 +80,57 @@ export async function loadPortalConfigSchema(
 }
 
 /**
+ * The schemas this process loaded, by cache folder and the content of the file they were read
+ * from (none yet: compiled from the packages). Reading a serialized schema costs a second or two
+ * of Ajv compilation; a file replaced since is read again.
+ */
+const loaded = new Map<string, Promise<ConfigSchema>>();
+
+function loadedSchema(cacheDir: string): Promise<ConfigSchema> {
+  const key = schemaKey();
+  const file = key !== undefined ? path.join(cacheDir, `${key}.json`) : undefined;
+  const id = (): string => {
+    const content =
+      file !== undefined && fs.existsSync(file)
+        ? createHash('sha256').update(fs.readFileSync(file)).digest('hex')
+        : '';
+    return `${cacheDir}\0${key ?? ''}\0${content}`;
+  };
+  const before = id();
+  let schema = loaded.get(before);
+  if (schema === undefined) {
+    schema = loadPortalConfigSchema(cacheDir);
+    loaded.set(before, schema);
+    schema.then(
+      // Compiled and written: the file now read would give the same schema.
+      (s) => void loaded.set(id(), Promise.resolve(s)),
+      // A load that failed is tried again by the next caller.
+      () => loaded.delete(before),
+    );
+  }
+  return schema;
+}
+
+/**
  * The configuration schema of the portal's backend: the schemas its dependencies (the plugins
  * and modules) publish and its own `config.schema.json`, with undeclared keys as errors
  * (as `backstage-cli config:check --strict`). Loaded once per process.
  */
 export function portalConfigSchema(): Promise<ConfigSchema> {
-  schemaLoad ??= loadPortalConfigSchema();
-  return schemaLoad;
+  return loadedSchema(SCHEMA_CACHE);
+}
+
+/**
+ * The portal's schema in its serialized form (what `ConfigSchema.serialize()` returns: every
+ * package's schema as data), read from the kept file without compiling it when it is there.
+ */
+export async function serializedPortalConfigSchema(): Promise<JsonObject> {
+  const key = schemaKey();
+  const file = key !== undefined ? path.join(SCHEMA_CACHE, `${key}.json`) : undefined;
+  if (file !== undefined && fs.existsSync(file)) {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as JsonObject;
+  }
+  return (await portalConfigSchema()).serialize();
 }
 
 /** The config files' data with `env` substituted, as the backend gets it, named by file. */
@@ -152,9 +194,7 @@ export async function checkConfig(
       : undefined;
   const before = verdict();
   if (before !== undefined && fs.existsSync(before)) return 'unchanged';
-  const schema = await (cacheDir === SCHEMA_CACHE
-    ? portalConfigSchema()
-    : loadPortalConfigSchema(cacheDir));
+  const schema = await loadedSchema(cacheDir);
   schema.process(configs);
   const after = before ?? verdict();
   if (after !== undefined) keepVerdict(after);

@@ -14,7 +14,12 @@ import { APP_DIR, BACKEND_DIR } from './config-schema';
 
 export { APP_DIR, BACKEND_DIR };
 // The configuration check, for the scripts and tests that start the portal.
-export { checkConfig, loadPortalConfigSchema, portalConfigSchema } from './config-check';
+export {
+  checkConfig,
+  loadPortalConfigSchema,
+  portalConfigSchema,
+  serializedPortalConfigSchema,
+} from './config-check';
 
 /** The compiled backend (`npm run build:portal`), which startBackend runs by default. */
 export const BUILT_BACKEND = path.join(BACKEND_DIR, 'dist', 'index.js');

@@ -36,9 +36,15 @@ const SECRETS_WORKER = path.join(BACKEND_DIR, 'dist', 'secrets-worker.js');
 /** The values of a configuration that are secrets; `logger` gets what the enumerator logs. */
 export type SecretFinder = (config: Config, logger: LoggerService) => Promise<Iterable<string>>;
 
-/** Backstage's own way: the enumerator in this thread, the schema collected from the packages. */
+/**
+ * Backstage's own enumerator, the schema collected from the packages: one per process (the
+ * packages do not change while it runs, and a backend has one root logger, the logger that the
+ * enumerator keeps from its first use).
+ */
+let enumerator: Promise<(config: Config) => Iterable<string>> | undefined;
+
+/** Backstage's own way: the enumerator in this thread. */
 function inThisThread(): SecretFinder {
-  let enumerator: Promise<(config: Config) => Iterable<string>> | undefined;
   return async (config, logger) => {
     enumerator ??= createConfigSecretEnumerator({ logger });
     return (await enumerator)(config);
