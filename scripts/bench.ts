@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --only synth,plan,portal,catalog,build,tests] [--groups 0,100,1000] [--entities
+ * `npm run bench [-- --only synth,plan,portal,catalog,build,checks,tests] [--groups 0,100,1000] [--entities
  * 1000,5000] [--runs N] [--merge]`: each path a user waits on, beside its floor, in one run: the commands
  * of a row and its floor run in turns (median of --runs each), so that other load on the machine
  * hits them alike and their ratio means something even when the times do not. Prints the report
@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { ensurePortalBuilt } from '../testing/portal-build';
-import { benchBuild, benchTests } from './bench/build-and-tests';
+import { benchBuild, benchChecks, benchTests } from './bench/build-and-tests';
 import { renderReport, type BenchResult, type Samples } from './bench/report';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -33,7 +33,7 @@ export const RECORDED = path.join(ROOT, 'scripts', 'bench', 'recorded.json');
 
 const { values } = parseArgs({
   options: {
-    only: { type: 'string', default: 'synth,plan,portal,catalog,build,tests' },
+    only: { type: 'string', default: 'synth,plan,portal,catalog,build,checks,tests' },
     groups: { type: 'string', default: '0,100,1000' },
     entities: { type: 'string', default: '1000,5000' },
     runs: { type: 'string', default: '5' },
@@ -318,6 +318,7 @@ async function main(): Promise<void> {
     ...(only.has('portal') ? { portal: await benchPortal() } : {}),
     ...(only.has('catalog') ? { catalog: await benchCatalog(numbers(values.entities)) } : {}),
     ...(only.has('build') ? { build: benchBuild() } : {}),
+    ...(only.has('checks') ? { checks: benchChecks() } : {}),
     ...(only.has('tests') ? { tests: benchTests() } : {}),
   };
   fs.mkdirSync(path.dirname(values.out), { recursive: true });

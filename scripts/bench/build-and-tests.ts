@@ -46,6 +46,31 @@ export function benchBuild(): NonNullable<BenchResult['build']> {
   };
 }
 
+/**
+ * What `npm test` checks before Vitest starts, warm (a second run of each: the type-check's and
+ * Prettier's caches in node_modules/.cache are then up to date): `npm run typecheck` and `npm run
+ * lint` (ESLint with its type-aware rules, Prettier, shellcheck).
+ */
+export function benchChecks(): NonNullable<BenchResult['checks']> {
+  const timed = (script: string): number => {
+    let wallMs = 0;
+    for (let i = 0; i < 2; i++) {
+      const start = performance.now();
+      const run = spawnSync('npm', ['run', '--silent', script], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      wallMs = Math.round(performance.now() - start);
+      if (run.status !== 0) {
+        throw new Error(`npm run ${script} failed:\n${run.stdout}${run.stderr}`.slice(-4000));
+      }
+    }
+    return wallMs;
+  };
+  return { typecheckMs: timed('typecheck'), lintMs: timed('lint') };
+}
+
 /** One run of the unit tests (minutes: once, not --runs times). */
 export function benchTests(): NonNullable<BenchResult['tests']> {
   const start = performance.now();

@@ -49,7 +49,9 @@ export interface BenchResult {
     readonly bundleBytes: number;
     readonly bundleJsBytes: number;
   };
-  /** The unit tests without the files that boot the portal, one run. */
+  /** `npm test`'s checks before Vitest, warm: `npm run typecheck` and `npm run lint`. */
+  readonly checks?: { readonly typecheckMs: number; readonly lintMs: number };
+  /** Vitest's unit projects (not the files that boot the portal or a control plane), one run. */
   readonly tests?: { readonly wallMs: number; readonly files: number; readonly tests: number };
   readonly catalog?: readonly {
     readonly entities: number;
@@ -178,9 +180,18 @@ export function renderReport(r: BenchResult): string {
       `peak ${Math.round(b.peakKb / 1024)} MiB (largest process); app bundle ${mib(b.bundleBytes)}, ${mib(b.bundleJsBytes)} of it JavaScript`,
     ]);
   }
+  if (r.checks !== undefined) {
+    const c = r.checks;
+    rows.push([
+      "`npm test`'s checks before the tests, warm",
+      ms(c.typecheckMs + c.lintMs),
+      '',
+      `type-check ${ms(c.typecheckMs)}; ESLint (type-aware), Prettier, shellcheck ${ms(c.lintMs)}`,
+    ]);
+  }
   if (r.tests !== undefined) {
     rows.push([
-      'unit tests, without the files that boot the portal (one run)',
+      'unit tests, without the files that boot the portal or a control plane (one run)',
       ms(r.tests.wallMs),
       '',
       `${r.tests.files} files, ${thousands(r.tests.tests)} tests`,
