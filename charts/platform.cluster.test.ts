@@ -9,7 +9,6 @@
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Testing } from 'cdk8s';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { type AccessRequest, type Identity } from '../testing/cluster';
@@ -31,6 +30,7 @@ import {
   claimsPipeline,
 } from '../generators/claims-repository/claims-repository';
 import { buildPlatformCharts } from './platform';
+import { testApp } from '../testing/cdk8s-app';
 
 let platform: Platform;
 beforeAll(async () => {
@@ -205,9 +205,10 @@ describe('RBAC as the cluster enforces it', { timeout: CLUSTER_TEST_TIMEOUT_MS }
     expect(composed.stderr).toBe('');
     await cluster.applyOk(composed.composed);
     // The pipeline's jobs, and the kube context the agent provides, impersonating the job.
-    const pipeline = parse(
-      claimsPipeline(claimKinds(buildPlatformCharts(Testing.app()))),
-    ) as Record<string, any>;
+    const pipeline = parse(claimsPipeline(claimKinds(buildPlatformCharts(testApp())))) as Record<
+      string,
+      any
+    >;
     jobs = pipeline as typeof jobs;
     const context = (pipeline.variables.KUBE_CONTEXT as string).replace(
       '$CI_PROJECT_PATH',

@@ -5,16 +5,25 @@
  * files run in parallel: two builds into one folder, or a backend booted while the app is being
  * written, would make the tests depend on their order.
  */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { TEST_OUTDIR_ENV } from './cdk8s-app';
 import { ensurePortalBuilt, stalePortalParts } from './portal-build';
 
 /** The app build takes one to two minutes on two loaded cores; allow for much worse. */
 const BUILD_TIMEOUT_MS = 15 * 60_000;
 
-export default function setup(): void {
+/** Also: the one folder of every test's cdk8s app (testing/cdk8s-app.ts), removed at the end. */
+export default function setup(): () => void {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-test-'));
+  process.env[TEST_OUTDIR_ENV] = outdir;
+  const teardown = (): void => fs.rmSync(outdir, { recursive: true, force: true });
   const stale = stalePortalParts();
-  if (stale.length === 0) return;
+  if (stale.length === 0) return teardown;
   const start = Date.now();
   console.log(`portal: building ${stale.join(' and ')} (npm run build)...`);
   ensurePortalBuilt(BUILD_TIMEOUT_MS);
   console.log(`portal: built in ${Math.round((Date.now() - start) / 1000)} s`);
+  return teardown;
 }

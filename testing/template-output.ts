@@ -5,7 +5,6 @@
  * by the claims pipeline's own shell checks (run with sh and jq). Expectations about values are
  * written here from the stack and the parameters, never taken from the template.
  */
-import { Testing } from 'cdk8s';
 import { parse } from 'yaml';
 import { buildPlatformCharts, type PlatformCharts } from '../charts/platform';
 import {
@@ -19,9 +18,10 @@ import { evalCel } from './cel';
 import { runClaimsCheck } from './claims-checkout';
 import { objectSchema, validateAgainstSchema } from './schemas';
 import type { TemplateRun, TemplateStack } from './template-run';
+import { testApp } from './cdk8s-app';
 
 let built: PlatformCharts | undefined;
-const charts = (): PlatformCharts => (built ??= buildPlatformCharts(Testing.app()));
+const charts = (): PlatformCharts => (built ??= buildPlatformCharts(testApp()));
 
 // Built once: validators are compiled per schema object.
 let schemas: { teamNamespace: Json; database: Json } | undefined;

@@ -8,8 +8,9 @@ import {
   FunctionRuntimeConfig,
   type FunctionRuntimeConfigProps,
 } from './runtime-config';
+import { testApp } from '../../testing/cdk8s-app';
 
-const chart = (): Chart => new Chart(Testing.app(), 'test');
+const chart = (): Chart => new Chart(testApp(), 'test');
 
 function problems(make: () => void): readonly string[] {
   try {

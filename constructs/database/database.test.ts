@@ -25,9 +25,10 @@ import { objectSchema, validateAgainstSchema, validateObject } from '../../testi
 import { isDns1035Label, isDnsLabel } from '../names';
 import { PropsError } from '../validation';
 import { DatabaseApi, type DatabaseApiProps } from './database';
+import { testApp } from '../../testing/cdk8s-app';
 
 function synth(props: DatabaseApiProps = {}): { api: DatabaseApi; objects: Record<string, any>[] } {
-  const chart = new Chart(Testing.app(), 'test');
+  const chart = new Chart(testApp(), 'test');
   const api = new DatabaseApi(chart, 'Database', props);
   return { api, objects: Testing.synth(chart) as Record<string, any>[] };
 }

@@ -18,8 +18,9 @@ import {
   vapCheck,
 } from '../../testing/control-plane';
 import { DatabaseApi } from './database';
+import { testApp } from '../../testing/cdk8s-app';
 
-const chart = new Chart(Testing.app(), 'test');
+const chart = new Chart(testApp(), 'test');
 new DatabaseApi(chart, 'Database');
 const objects = Testing.synth(chart) as Record<string, any>[];
 const policies = objects.filter(

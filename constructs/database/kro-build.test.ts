@@ -17,6 +17,7 @@ import {
   RUN_TIMEOUT_MS,
 } from '../../testing/control-plane';
 import { DatabaseApi, type DatabaseApiProps } from './database';
+import { testApp } from '../../testing/cdk8s-app';
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'database-kro-'));
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
@@ -26,7 +27,7 @@ async function build(
   name: string,
   props: DatabaseApiProps = {},
 ): Promise<{ api: DatabaseApi; result: KroBuildResult }> {
-  const chart = new Chart(Testing.app(), 'test');
+  const chart = new Chart(testApp(), 'test');
   const api = new DatabaseApi(chart, 'Database', props);
   const file = path.join(work, `${name}.yaml`);
   fs.writeFileSync(

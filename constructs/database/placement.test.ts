@@ -19,6 +19,7 @@ import {
 } from '../../testing/control-plane';
 import { PropsError } from '../validation';
 import { DatabaseApi } from './database';
+import { testApp, testChart } from '../../testing/cdk8s-app';
 
 const POLICY = 'postgresdatabases.platform.example.org-team-namespaces-only';
 const OWNER_LABEL = 'platform.example.org/owner';
@@ -27,7 +28,7 @@ const work = fs.mkdtempSync(path.join(os.tmpdir(), 'database-placement-'));
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
 // The database chart as the platform builds it: the label comes from the TeamNamespace API.
-const { database, teamNamespace } = buildPlatformCharts(Testing.app());
+const { database, teamNamespace } = buildPlatformCharts(testApp());
 const objects = Testing.synth(database) as Record<string, any>[];
 const chartFile = path.join(work, 'database.yaml');
 fs.writeFileSync(chartFile, objects.map((o) => `---\n${stringify(o)}`).join(''));
@@ -98,7 +99,7 @@ describe('databases in team namespaces only', () => {
   it('refuses a label that is not a label key', () => {
     const problems = (teamNamespaceLabel: string): readonly string[] => {
       try {
-        new DatabaseApi(Testing.chart(), 'Db', { teamNamespaceLabel });
+        new DatabaseApi(testChart(), 'Db', { teamNamespaceLabel });
       } catch (e) {
         expect(e).toBeInstanceOf(PropsError);
         return (e as PropsError).problems;

@@ -2,8 +2,9 @@ import { Chart, Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { evalCel } from '../../testing/cel';
 import { TeamNamespaceApi } from './team-namespace';
+import { testApp } from '../../testing/cdk8s-app';
 
-const chart = new Chart(Testing.app(), 'test');
+const chart = new Chart(testApp(), 'test');
 new TeamNamespaceApi(chart, 'TeamNamespace');
 const objects = Testing.synth(chart) as Record<string, any>[];
 const policies = objects.filter((o) => o.kind === 'ValidatingAdmissionPolicy');

@@ -13,6 +13,7 @@ import { PropsError } from '../validation';
 import { MAX_VIEWERS } from './schema';
 import { CONTAINER_DEFAULT_PATHS, DEFAULT_NAMESPACE_SIZES, QUOTA_KEYS } from './sizes';
 import { TeamNamespaceApi, type TeamNamespaceApiProps } from './team-namespace';
+import { testApp } from '../../testing/cdk8s-app';
 
 interface Synthesized {
   readonly api: TeamNamespaceApi;
@@ -23,7 +24,7 @@ interface Synthesized {
 }
 
 function synth(props: TeamNamespaceApiProps = {}): Synthesized {
-  const chart = new Chart(Testing.app(), 'test');
+  const chart = new Chart(testApp(), 'test');
   const api = new TeamNamespaceApi(chart, 'TeamNamespace', props);
   const objects = Testing.synth(chart) as Record<string, any>[];
   const xrd = objects.find((o) => o.kind === 'CompositeResourceDefinition')!;

@@ -1,6 +1,5 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Testing } from 'cdk8s';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import {
@@ -18,11 +17,12 @@ import { runClaimsCheck, type CheckRun } from '../../testing/claims-checkout';
 import { checkGitlabCi, pipelineJobs } from '../../testing/gitlab-ci';
 import { plain, readmeTable } from '../../testing/readme';
 import { buildPlatformCharts, type PlatformCharts } from '../../charts/platform';
+import { testApp } from '../../testing/cdk8s-app';
 
 let charts: PlatformCharts;
 let kinds: ClaimKind[];
 beforeAll(() => {
-  charts = buildPlatformCharts(Testing.app());
+  charts = buildPlatformCharts(testApp());
   kinds = claimKinds(charts);
 });
 

@@ -1,7 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { buildPlatformCharts } from '../../charts/platform';
@@ -15,6 +14,7 @@ import {
   layoutCheckScript,
 } from './claims-repository';
 import { pipelineScript, type ScriptName } from './scripts';
+import { testApp } from '../../testing/cdk8s-app';
 
 const SCRIPTS: readonly ScriptName[] = [
   'layout-check',
@@ -51,7 +51,7 @@ function variablesRead(text: string): string[] {
 }
 
 describe("the claims pipeline's shell scripts", { timeout: 60_000 }, () => {
-  const charts = buildPlatformCharts(Testing.app());
+  const charts = buildPlatformCharts(testApp());
   const kinds = claimKinds(charts);
   const rendered: Record<ScriptName, string> = {
     'layout-check': layoutCheckScript(kinds),

@@ -7,7 +7,6 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Testing } from 'cdk8s';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { CONFIGURED_GROUP_PATH_MAX_LENGTH } from '../../constructs/gitlab-paths';
@@ -21,6 +20,7 @@ import { DatabaseChart } from '../../charts/database';
 import { buildPlatformCharts, type PlatformCharts } from '../../charts/platform';
 import { TeamNamespaceChart } from '../../charts/team-namespace';
 import { PortalChart, portalFiles, PORTAL_DIRS, templateScopes } from './portal';
+import { testApp } from '../../testing/cdk8s-app';
 
 let charts: PlatformCharts;
 let portal: PortalChart;
@@ -28,8 +28,8 @@ let files: Record<string, string>;
 let dist: string;
 
 beforeAll(() => {
-  charts = buildPlatformCharts(Testing.app());
-  portal = new PortalChart(Testing.app(), 'portal', charts);
+  charts = buildPlatformCharts(testApp());
+  portal = new PortalChart(testApp(), 'portal', charts);
   files = portalFiles(portal);
   dist = fs.mkdtempSync(path.join(os.tmpdir(), 'portal-dist-'));
   writeFiles(dist, files);
@@ -147,9 +147,9 @@ describe('the forms, derived from the APIs', () => {
   });
 
   it('change when the API changes', () => {
-    const app = Testing.app();
+    const app = testApp();
     const functions = new CrossplaneFunctionsChart(app, 'functions');
-    const other = new PortalChart(Testing.app(), 'portal', {
+    const other = new PortalChart(testApp(), 'portal', {
       teamNamespace: new TeamNamespaceChart(app, 'ns', {
         functions,
         api: { sizes: { tiny: DEFAULT_NAMESPACE_SIZES.small }, defaultSize: 'tiny' },
