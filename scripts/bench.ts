@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { ensurePortalBuilt } from '../testing/portal-build';
 import { benchBuild, benchChecks, benchTests } from './bench/build-and-tests';
-import { renderReport, type BenchResult, type Samples } from './bench/report';
+import { renderReport, withReport, type BenchResult, type Samples } from './bench/report';
 
 const ROOT = path.resolve(__dirname, '..');
 const LOADER = path.join(ROOT, 'scripts', 'ts-require.cjs');
@@ -302,6 +302,20 @@ async function benchCatalog(sizes: readonly number[]): Promise<BenchResult['cata
 }
 
 async function main(): Promise<void> {
+  // The unit tests' row runs the suite, which holds the README to the recorded result: refuse
+  // at once, not after every other row has been measured, when they already differ.
+  const recordedFile = path.join(ROOT, 'scripts', 'bench', 'recorded.json');
+  if (only.has('tests') && fs.existsSync(recordedFile)) {
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const recorded = JSON.parse(fs.readFileSync(recordedFile, 'utf8')) as BenchResult;
+    if (withReport(readme, renderReport(recorded)) !== readme) {
+      console.error(
+        "README.md's performance section is not scripts/bench/recorded.json's (the unit tests would fail): run `npm run bench:readme` first",
+      );
+      process.exitCode = 1;
+      return;
+    }
+  }
   // The portal's runs start the compiled backend and serve the app: built first, when out of
   // date, so that no run measures a build.
   if (only.has('portal') || only.has('catalog')) ensurePortalBuilt(900_000);
