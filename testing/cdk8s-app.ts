@@ -12,11 +12,15 @@ import { type App, Chart, Testing } from 'cdk8s';
 /** The variable through which the global setup hands its folder to the test workers. */
 export const TEST_OUTDIR_ENV = 'PLATFORM_CDK8S_TEST_OUTDIR';
 
+/** A new folder for test apps' output (the caller removes it). */
+export function makeTestOutdir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-test-'));
+}
+
 let own: string | undefined;
 
 export function testApp(): App {
-  const outdir =
-    process.env[TEST_OUTDIR_ENV] ?? (own ??= fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-test-')));
+  const outdir = process.env[TEST_OUTDIR_ENV] ?? (own ??= makeTestOutdir());
   return Testing.app({ outdir });
 }
 

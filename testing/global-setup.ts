@@ -6,9 +6,7 @@
  * written, would make the tests depend on their order.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { TEST_OUTDIR_ENV } from './cdk8s-app';
+import { makeTestOutdir, TEST_OUTDIR_ENV } from './cdk8s-app';
 import { ensurePortalBuilt, stalePortalParts } from './portal-build';
 
 /** The app build takes one to two minutes on two loaded cores; allow for much worse. */
@@ -16,7 +14,7 @@ const BUILD_TIMEOUT_MS = 15 * 60_000;
 
 /** Also: the one folder of every test's cdk8s app (testing/cdk8s-app.ts), removed at the end. */
 export default function setup(): () => void {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-test-'));
+  const outdir = makeTestOutdir();
   process.env[TEST_OUTDIR_ENV] = outdir;
   const teardown = (): void => fs.rmSync(outdir, { recursive: true, force: true });
   const stale = stalePortalParts();

@@ -62,44 +62,52 @@ function schemaKey(): string | undefined {
   return hash.digest('hex');
 }
 
+/** The file in `cacheDir` that keeps the schema of what is installed now (none without a key). */
+function keptSchemaFile(cacheDir: string): string | undefined {
+  const key = schemaKey();
+  return key !== undefined ? path.join(cacheDir, `${key}.json`) : undefined;
+}
+
+/** The schema serialized in `file`, or compiled from the packages and written there. */
+async function loadKept(file: string | undefined): Promise<ConfigSchema> {
+  const reused = file !== undefined ? await readSerialized(file, true) : undefined;
+  if (reused !== undefined) return reused;
+  const schema = await collectConfigSchema(true);
+  if (file !== undefined) writeSerialized(schema, file);
+  return schema;
+}
+
 /**
  * Loads the schema as `backstage-cli config:check` does: it compiles every plugin's
  * `config.d.ts` with TypeScript, seconds of CPU. Its serialized form is kept under the key of
  * what it is made of and reused while that has not changed.
  */
-export async function loadPortalConfigSchema(
-  cacheDir: string = SCHEMA_CACHE,
-): Promise<ConfigSchema> {
-  const key = schemaKey();
-  const cached = key !== undefined ? path.join(cacheDir, `${key}.json`) : undefined;
-  const reused = cached !== undefined ? await readSerialized(cached, true) : undefined;
-  if (reused !== undefined) return reused;
-  const schema = await collectConfigSchema(true);
-  if (cached !== undefined) writeSerialized(schema, cached);
-  return schema;
+export function loadPortalConfigSchema(cacheDir: string = SCHEMA_CACHE): Promise<ConfigSchema> {
+  return loadKept(keptSchemaFile(cacheDir));
 }
 
 /**
- * The schemas this process loaded, by cache folder and the content of the file they were read
- * from (none yet: compiled from the packages). Reading a serialized schema costs a second or two
- * of Ajv compilation; a file replaced since is read again.
+ * The schemas this process loaded, by the file they were kept in (or the cache folder, without
+ * one) and its content (none yet: compiled from the packages). Reading a serialized schema costs
+ * a second or two of Ajv compilation; a file replaced since is read again.
  */
 const loaded = new Map<string, Promise<ConfigSchema>>();
 
-function loadedSchema(cacheDir: string): Promise<ConfigSchema> {
-  const key = schemaKey();
-  const file = key !== undefined ? path.join(cacheDir, `${key}.json`) : undefined;
+function loadedSchema(
+  cacheDir: string,
+  file: string | undefined = keptSchemaFile(cacheDir),
+): Promise<ConfigSchema> {
   const id = (): string => {
     const content =
       file !== undefined && fs.existsSync(file)
         ? createHash('sha256').update(fs.readFileSync(file)).digest('hex')
         : '';
-    return `${cacheDir}\0${key ?? ''}\0${content}`;
+    return `${file ?? cacheDir}\0${content}`;
   };
   const before = id();
   let schema = loaded.get(before);
   if (schema === undefined) {
-    schema = loadPortalConfigSchema(cacheDir);
+    schema = loadKept(file);
     loaded.set(before, schema);
     schema.then(
       // Compiled and written: the file now read would give the same schema.
@@ -125,8 +133,7 @@ export function portalConfigSchema(): Promise<ConfigSchema> {
  * package's schema as data), read from the kept file without compiling it when it is there.
  */
 export async function serializedPortalConfigSchema(): Promise<JsonObject> {
-  const key = schemaKey();
-  const file = key !== undefined ? path.join(SCHEMA_CACHE, `${key}.json`) : undefined;
+  const file = keptSchemaFile(SCHEMA_CACHE);
   if (file !== undefined && fs.existsSync(file)) {
     return JSON.parse(fs.readFileSync(file, 'utf8')) as JsonObject;
   }
@@ -186,15 +193,14 @@ export async function checkConfig(
   cacheDir: string = SCHEMA_CACHE,
 ): Promise<'checked' | 'unchanged'> {
   const configs = substitutedConfigs(files, env);
-  const key = schemaKey();
-  const schemaFile = key !== undefined ? path.join(cacheDir, `${key}.json`) : undefined;
+  const schemaFile = keptSchemaFile(cacheDir);
   const verdict = (): string | undefined =>
     schemaFile !== undefined && fs.existsSync(schemaFile)
       ? verdictFile(cacheDir, schemaFile, configs)
       : undefined;
   const before = verdict();
   if (before !== undefined && fs.existsSync(before)) return 'unchanged';
-  const schema = await loadedSchema(cacheDir);
+  const schema = await loadedSchema(cacheDir, schemaFile);
   schema.process(configs);
   const after = before ?? verdict();
   if (after !== undefined) keepVerdict(after);
