@@ -96,6 +96,33 @@ describe('the claims repository', { timeout: 150_000 }, () => {
       run({ 'groups/team-a.json': entity('customers-team-a', 'acme/customers/team-a', '') }),
     ).toBe(1);
     expect(run({ 'groups/team-a.json': { kind: 'Component' } })).toBe(1);
+
+    // Many requests at once (one jq reads them all): exactly the bad files are named, whatever
+    // their neighbours; a file that is not one JSON value is not a request.
+    const good = (path: string): string =>
+      JSON.stringify(entity(`customers-${path}`, `acme/customers/${path}`));
+    const files: Record<string, string> = {
+      'groups/team-a.json': good('team-a'),
+      'groups/team-b.json': good('team-c'),
+      'groups/team-c.json': '{"apiVersion": ',
+      'groups/team-d.json': '',
+      'groups/team-e.json': `${good('team-e')}\n${good('team-e')}`,
+      // No final newline, then a good file: each file is judged on its own text.
+      'groups/team-f.json': good('team-f').slice(0, -1),
+      'groups/team-g.json': `${good('team-g')}\r\n`,
+      'groups/nested/team-h.json': good('team-h'),
+      'groups/team-i.json': JSON.stringify(entity('customers-team-i', 'acme/customers/team-i', 7)),
+    };
+    const many = runClaimsCheck(groupCheckScript(), files, {
+      CUSTOMERS_GROUP_PATH: 'acme/customers',
+    });
+    expect(many.status).toBe(1);
+    expect(many.stderr.split('\n').filter((l) => l !== '')).toEqual(
+      ['b', 'c', 'd', 'e', 'f', 'i'].map(
+        (t) =>
+          `groups/team-${t}.json: not a Group request for acme/customers/team-${t} (see the customer-group template)`,
+      ),
+    );
   });
 
   it('validates on merge requests and applies on the default branch, through the agent', () => {
