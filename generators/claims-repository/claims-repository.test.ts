@@ -182,7 +182,8 @@ describe('the claims repository', { timeout: 150_000 }, () => {
     const content = claimsPipeline(kinds);
     const pipeline = parse(content) as Record<string, { stage?: string; resource_group?: string }>;
     const jobs = Object.keys(pipeline).filter((k) => pipeline[k].stage !== undefined);
-    // The jobs GitLab's rules put in each pipeline, as gitlab-ci-local evaluates them.
+    // The jobs GitLab's rules put in each pipeline, as gitlab-ci-local evaluates them (the same
+    // pipeline the test above validated against GitLab's CI schema).
     const mergeRequest = pipelineJobs(
       content,
       'claims/teamnamespaces/team-a',
