@@ -63,7 +63,7 @@ function schemaKey(): string | undefined {
 }
 
 /** The file in `cacheDir` that keeps the schema of what is installed now (none without a key). */
-function keptSchemaFile(cacheDir: string): string | undefined {
+export function keptSchemaFile(cacheDir: string): string | undefined {
   const key = schemaKey();
   return key !== undefined ? path.join(cacheDir, `${key}.json`) : undefined;
 }
