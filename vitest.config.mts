@@ -36,6 +36,8 @@ export default defineConfig({
     pool: 'threads',
     // The built portal, before any file that boots it (testing/global-setup.ts).
     globalSetup: ['./testing/global-setup.ts'],
+    // In every worker: Pulumi's SDK loaded as the commands load it (scripts/pulumi-lazy.cjs).
+    setupFiles: ['./testing/worker-setup.ts'],
     exclude: ['**/node_modules/**'],
     projects: [
       {
