@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
@@ -30,7 +31,18 @@ export const PORTAL = [
  */
 const UNIT_WORKERS = Math.max(2, availableParallelism());
 
+const require = createRequire(import.meta.url);
+
 export default defineConfig({
+  resolve: {
+    // The CommonJS build of the Backstage packages the tests import, which the Backstage modules
+    // they run require too: their ES builds (`.esm.js` in packages that are not ES modules) would
+    // be transformed and loaded a second time, each kind's validator compiled again.
+    alias: ['@backstage/catalog-model', '@backstage/integration'].map((name) => ({
+      find: new RegExp(`^${name.replace('/', '\\/')}$`),
+      replacement: require.resolve(name),
+    })),
+  },
   test: {
     // Synthesis is CPU-bound and the suite is small: threads start faster than forks.
     pool: 'threads',
