@@ -31,7 +31,7 @@ export const PORTAL = [
  */
 const UNIT_WORKERS = Math.max(2, availableParallelism());
 
-const require = createRequire(import.meta.url);
+const require = createRequire(__filename);
 
 export default defineConfig({
   resolve: {
