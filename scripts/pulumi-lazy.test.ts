@@ -53,7 +53,7 @@ describe("Pulumi's SDK loaded by the commands", () => {
   let deferred: Record<string, unknown>;
   beforeAll(() => {
     [alone, deferred] = [run([], PROBE), run([TS_REQUIRE], PROBE)];
-  });
+  }, 150_000);
 
   it('loads without the TypeScript compiler and arborist, which it loads alone', () => {
     expect(alone.loaded).toEqual(['/node_modules/typescript/', '/node_modules/@npmcli/arborist/']);
