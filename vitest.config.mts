@@ -39,7 +39,7 @@ export default defineConfig({
     // they run require too: their ES builds (`.esm.js` in packages that are not ES modules) would
     // be transformed and loaded a second time, each kind's validator compiled again.
     alias: ['@backstage/catalog-model', '@backstage/integration'].map((name) => ({
-      find: new RegExp(`^${name.replace('/', '\\/')}$`),
+      find: new RegExp(`^${name}$`),
       replacement: require.resolve(name),
     })),
   },

@@ -3,13 +3,7 @@
  * last recorded (scripts/bench/recorded.json), so that no figure there is typed by hand.
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { renderReport, withReport, type BenchResult } from './bench/report';
+import { README, readmeFromRecorded } from './bench/readme';
 
-const ROOT = path.resolve(__dirname, '..');
-const readme = path.join(ROOT, 'README.md');
-const recorded = JSON.parse(
-  fs.readFileSync(path.join(ROOT, 'scripts', 'bench', 'recorded.json'), 'utf8'),
-) as BenchResult;
-fs.writeFileSync(readme, withReport(fs.readFileSync(readme, 'utf8'), renderReport(recorded)));
+fs.writeFileSync(README, readmeFromRecorded().written);
 console.log('README.md: performance section written from scripts/bench/recorded.json');

@@ -15,7 +15,8 @@ import { parseArgs } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { ensurePortalBuilt } from '../testing/portal-build';
 import { benchBuild, benchChecks, benchTests } from './bench/build-and-tests';
-import { renderReport, withReport, type BenchResult, type Samples } from './bench/report';
+import { RECORDED, readmeFromRecorded } from './bench/readme';
+import { renderReport, type BenchResult, type Samples } from './bench/report';
 
 const ROOT = path.resolve(__dirname, '..');
 const LOADER = path.join(ROOT, 'scripts', 'ts-require.cjs');
@@ -29,7 +30,6 @@ function npmScript(name: string): string[] {
   if (command !== 'node') throw new Error(`npm run ${name} does not run node: ${scripts[name]}`);
   return args;
 }
-export const RECORDED = path.join(ROOT, 'scripts', 'bench', 'recorded.json');
 
 const { values } = parseArgs({
   options: {
@@ -304,11 +304,9 @@ async function benchCatalog(sizes: readonly number[]): Promise<BenchResult['cata
 async function main(): Promise<void> {
   // The unit tests' row runs the suite, which holds the README to the recorded result: refuse
   // at once, not after every other row has been measured, when they already differ.
-  const recordedFile = path.join(ROOT, 'scripts', 'bench', 'recorded.json');
-  if (only.has('tests') && fs.existsSync(recordedFile)) {
-    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-    const recorded = JSON.parse(fs.readFileSync(recordedFile, 'utf8')) as BenchResult;
-    if (withReport(readme, renderReport(recorded)) !== readme) {
+  if (only.has('tests') && fs.existsSync(RECORDED)) {
+    const { readme, written } = readmeFromRecorded();
+    if (written !== readme) {
       console.error(
         "README.md's performance section is not scripts/bench/recorded.json's (the unit tests would fail): run `npm run bench:readme` first",
       );

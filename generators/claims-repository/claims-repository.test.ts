@@ -107,7 +107,7 @@ describe('the claims repository', { timeout: 150_000 }, () => {
       'groups/team-c.json': '{"apiVersion": ',
       'groups/team-d.json': '',
       'groups/team-e.json': `${good('team-e')}\n${good('team-e')}`,
-      // No final newline, then a good file: each file is judged on its own text.
+      // Cut short, before a good file: each file is judged on its own text alone.
       'groups/team-f.json': good('team-f').slice(0, -1),
       'groups/team-g.json': `${good('team-g')}\r\n`,
       'groups/nested/team-h.json': good('team-h'),

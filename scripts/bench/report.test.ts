@@ -2,8 +2,6 @@
  * The benchmark's report: its ratios and per-group costs from the samples, and the README's
  * performance section, which must be exactly the report of the recorded result.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   median,
@@ -13,8 +11,7 @@ import {
   withReport,
   type BenchResult,
 } from './report';
-
-const ROOT = path.resolve(__dirname, '..', '..');
+import { readmeFromRecorded } from './readme';
 
 const RESULT: BenchResult = {
   machine: { cpus: 2, node: '20.20.2', loadAverage: 3.04 },
@@ -120,12 +117,7 @@ describe("the benchmark's report", () => {
   });
 
   it("is the README's performance section, from the result `npm run bench` recorded", () => {
-    const recorded = JSON.parse(
-      fs.readFileSync(path.join(ROOT, 'scripts', 'bench', 'recorded.json'), 'utf8'),
-    ) as BenchResult;
-    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-    expect(readme, 'README.md: run `npm run bench:readme`').toBe(
-      withReport(readme, renderReport(recorded)),
-    );
+    const { readme, written } = readmeFromRecorded();
+    expect(readme, 'README.md: run `npm run bench:readme`').toBe(written);
   });
 });
