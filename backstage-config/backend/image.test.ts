@@ -144,6 +144,8 @@ describe(
       expect(script).toBeDefined();
       expect((await fetch(`${baseUrl}${script}`)).status).toBe(200);
       expect(backend!.log()).not.toMatch(/events backend not found/i);
+      // The image's schema worker found the secrets and compiled the app's schema: no fallback.
+      expect(backend!.log()).not.toMatch(/config schema worker/i);
       // The backend's plugins answer beside the app: the catalog refuses a request without a token.
       expect((await fetch(`${baseUrl}/api/catalog/entities`)).status).toBe(401);
       const start = await fetch(`${baseUrl}/api/auth/gitlab/start?env=production`, {

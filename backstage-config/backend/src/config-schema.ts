@@ -26,6 +26,8 @@ function loadConfigSchema(
 export const BACKEND_DIR = path.resolve(__dirname, '..');
 /** The app workspace the backend serves (plugin-app-backend, `app.packageName`). */
 export const APP_DIR = path.resolve(BACKEND_DIR, '..', 'app');
+/** Its package's name, as the base config layer's `app.packageName` gives it. */
+export const APP_PACKAGE = '@platform/portal-app';
 /** The packages whose dependencies' schemas make the portal's: the backend's and the app's. */
 export const PACKAGE_PATHS = [
   path.join(BACKEND_DIR, 'package.json'),

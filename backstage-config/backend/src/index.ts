@@ -4,21 +4,25 @@
  * cluster; the end-to-end test boots it against a real PostgreSQL.
  */
 import { createBackend } from '@backstage/backend-defaults';
+import { appSchemaModule } from './app-schema-module';
 import { permissionPolicyModule } from './permission-module';
-import { rootLoggerServiceFactory, startSecretFinder } from './root-logger';
+import { rootLoggerServiceFactory, rootLoggerSettled } from './root-logger';
 import { platformScaffolderModule } from './scaffolder-module';
+import { startSchemaWorker } from './schema-worker-host';
 
-// First: the worker that compiles the config schema while the plugins below load.
-const findSecrets = startSecretFinder();
+// First: the worker that compiles the config schemas while the plugins below load.
+const schemas = startSchemaWorker();
 const backend = createBackend();
 
 // Backstage's logger, with the secrets to redact found with the schema the build serialized
 // instead of every plugin's config.d.ts compiled again at each start (src/root-logger.ts).
-backend.add(rootLoggerServiceFactory(findSecrets));
+backend.add(rootLoggerServiceFactory(schemas.findSecrets));
 
 // The app (backstage-config/app, built into its dist/), served from the backend's own origin:
-// the chart's ingress sends the whole host here.
+// the chart's ingress sends the whole host here. The configuration it gives the frontend is
+// chosen with the app's schema as the worker compiled it (src/app-schema-module.ts).
 backend.add(import('@backstage/plugin-app-backend'));
+backend.add(appSchemaModule(schemas));
 
 // Catalog: the platform's own entities (dist/catalog), Templates as entities, GitLab discovery of
 // catalog-info.yaml files and GitLab org ingestion (groups and users).
@@ -58,8 +62,10 @@ backend.add(import('@backstage/plugin-events-backend-module-gitlab'));
 backend.add(import('@backstage/plugin-permission-backend'));
 backend.add(permissionPolicyModule);
 
-backend.start().catch((error: unknown) => {
-  // Backstage has logged why; exit instead of idling half-started.
+backend.start().catch(async (error: unknown) => {
+  // Backstage has logged why (the root logger's held lines first); exit instead of idling
+  // half-started.
+  await rootLoggerSettled();
   console.error(error);
   process.exit(1);
 });

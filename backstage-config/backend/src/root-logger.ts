@@ -5,106 +5,24 @@
  * every package at each start (TypeScript for the `config.d.ts` files, then Ajv: about 5 s of CPU
  * on two cores, before any plugin starts). This one finds them with Backstage's same enumerator
  * and the schema the build serialized (src/config-schema.ts), compiled in a worker thread that
- * starts with the backend (src/secrets-worker.ts): on a second core, the compilation is over by
- * the time the main thread has loaded the plugins. Without the build's files, it collects the
+ * starts with the backend (src/schema-worker-host.ts). Without the build's files, it collects the
  * schema as Backstage does.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
 import {
   coreServices,
   createServiceFactory,
-  type LoggerService,
   type RootLoggerService,
   type ServiceFactory,
 } from '@backstage/backend-plugin-api';
-import { createConfigSecretEnumerator } from '@backstage/backend-defaults/rootConfig';
 import {
   WinstonLogger,
   type WinstonLoggerLevelOverride,
-  type WinstonLoggerOptions,
 } from '@backstage/backend-defaults/rootLogger';
 import type { Config } from '@backstage/config';
 import type { JsonObject } from '@backstage/types';
-import { BACKEND_DIR, BUILT_CONFIG_SCHEMA } from './config-schema';
-import type { SecretsReply, SecretsRequest } from './secrets-worker';
-
-/** The compiled worker (the build's, also when this module runs from src/ in a test). */
-const SECRETS_WORKER = path.join(BACKEND_DIR, 'dist', 'secrets-worker.js');
-
-/** The values of a configuration that are secrets; `logger` gets what the enumerator logs. */
-export type SecretFinder = (config: Config, logger: LoggerService) => Promise<Iterable<string>>;
-
-/**
- * Backstage's own enumerator, the schema collected from the packages: one per process (the
- * packages do not change while it runs, and a backend has one root logger, the logger that the
- * enumerator keeps from its first use).
- */
-let enumerator: Promise<(config: Config) => Iterable<string>> | undefined;
-
-/** Backstage's own way: the enumerator in this thread. */
-function inThisThread(): SecretFinder {
-  return async (config, logger) => {
-    enumerator ??= createConfigSecretEnumerator({ logger });
-    return (await enumerator)(config);
-  };
-}
-
-/**
- * Starts finding secrets: the worker, compiling `schemaFile` from now on. Without the build's
- * files, or once the worker has failed (said in a warning), Backstage's own way: a start is then
- * slower, never less redacted.
- */
-export function startSecretFinder(
-  schemaFile: string = BUILT_CONFIG_SCHEMA,
-  workerFile: string = SECRETS_WORKER,
-): SecretFinder {
-  const fallback = inThisThread();
-  if (!fs.existsSync(schemaFile) || !fs.existsSync(workerFile)) return fallback;
-  const worker = new Worker(workerFile, { workerData: { schemaFile } });
-  const pending = new Map<number, (reply: SecretsReply) => void>();
-  let next = 0;
-  let failed: string | undefined;
-  // The worker keeps the process alive only while it is asked something.
-  worker.unref();
-  const fail = (why: string): void => {
-    failed ??= why;
-    for (const [id, answer] of pending) answer({ id, error: why });
-  };
-  worker.on('message', (reply: SecretsReply) => pending.get(reply.id)?.(reply));
-  worker.on('error', (error) => fail(String(error)));
-  worker.on('exit', (code) => fail(`it exited with code ${code}`));
-  const ask = (data: JsonObject): Promise<SecretsReply> => {
-    const id = next++;
-    return new Promise<SecretsReply>((resolve) => {
-      pending.set(id, resolve);
-      worker.ref();
-      worker.postMessage({ id, data } satisfies SecretsRequest);
-    }).finally(() => {
-      pending.delete(id);
-      if (pending.size === 0) worker.unref();
-    });
-  };
-  let warned = false;
-  return async (config, logger) => {
-    if (failed === undefined) {
-      const reply = await ask(config.getOptional<JsonObject>() ?? {});
-      if (!('error' in reply)) {
-        for (const line of reply.info) logger.info(line);
-        return reply.secrets;
-      }
-      failed ??= reply.error;
-    }
-    if (!warned) {
-      warned = true;
-      logger.warn(
-        `The secrets worker failed (${failed}): collecting the config schema from the packages instead`,
-      );
-    }
-    return fallback(config, logger);
-  };
-}
+import { type Logform, transports as winstonTransports } from 'winston';
+import TransportStream from 'winston-transport';
+import type { SecretFinder } from './schema-worker-host';
 
 /** The levels an override may name: winston's npm levels, as Backstage checks them. */
 const LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'];
@@ -137,32 +55,124 @@ function loggerConfig(config: Config): {
   };
 }
 
+/** A transport's levels, which winston-transport sets but does not declare. */
+type Levelled = { levels?: Record<string, number> };
+
+/**
+ * Lines held until the configuration's secrets are known, then passed to `targets`, redacted as
+ * the logger would have redacted them: the backend starts its plugins meanwhile instead of waiting
+ * for the schema worker. `release` passes them on (in order, with the time they were logged) and
+ * every later line at once.
+ */
+class HeldLines extends TransportStream {
+  #held: Logform.TransformableInfo[] | undefined = [];
+  readonly #targets: TransportStream[];
+
+  constructor(targets: TransportStream[]) {
+    super();
+    this.#targets = targets;
+  }
+
+  override log(info: Logform.TransformableInfo, next: () => void): void {
+    if (this.#held === undefined) this.#forward(info);
+    else this.#held.push(info);
+    next();
+  }
+
+  /** Whether lines are still held. */
+  get holding(): boolean {
+    return this.#held !== undefined;
+  }
+
+  /** Passes the held lines on, each redacted of `secrets` first; from now on, every line. */
+  release(secrets: Iterable<string>): void {
+    const held = this.#held ?? [];
+    this.#held = undefined;
+    const redacter = WinstonLogger.redacter();
+    redacter.add(secrets);
+    for (const info of held)
+      this.#forward(redacter.format.transform(info) as Logform.TransformableInfo);
+  }
+
+  #forward(info: Logform.TransformableInfo): void {
+    for (const target of this.#targets) {
+      // As the logger's own pipe to a transport sets them (winston-transport's 'pipe' handler).
+      (target as Levelled).levels ??= (this as Levelled).levels;
+      target.write(info);
+    }
+  }
+}
+
+/** Every string of the configuration: what is redacted when its secrets cannot be found. */
+function everyString(value: unknown, into: Set<string> = new Set()): Set<string> {
+  if (typeof value === 'string') into.add(value);
+  else if (value !== null && typeof value === 'object') {
+    for (const v of Object.values(value)) everyString(v, into);
+  }
+  return into;
+}
+
+/** The secret lookups of loggers still holding lines (rootLoggerSettled awaits them). */
+const lookups = new Set<Promise<void>>();
+
+/** Resolves once every root logger has found its secrets and passed its held lines on. */
+export async function rootLoggerSettled(): Promise<void> {
+  await Promise.all([...lookups]);
+}
+
 /**
  * The root logger for `config`, its secrets found by `findSecrets`, again at each change of the
- * configuration. `transports`: where lines go (the console by default).
+ * configuration. It is returned at once: the lines logged before the secrets are found are held,
+ * and passed on redacted once they are (src/index.ts awaits rootLoggerSettled before it exits). If
+ * they cannot be found, every string of the configuration is redacted instead, and the logger
+ * says so. `transports`: where lines go (the console by default).
  */
-export async function createRootLogger(
+export function createRootLogger(
   config: Config,
   findSecrets: SecretFinder,
-  transports?: WinstonLoggerOptions['transports'],
-): Promise<WinstonLogger> {
+  transports?: TransportStream | TransportStream[],
+): WinstonLogger {
   const settings = loggerConfig(config);
-  // LOG_LEVEL before the configured level, the format by NODE_ENV (JSON in production) and the
-  // console: WinstonLogger.create's own defaults.
+  const targets =
+    transports === undefined ? [new winstonTransports.Console()] : [transports].flat();
+  const held = new HeldLines(targets);
+  // LOG_LEVEL before the configured level, the format by NODE_ENV (JSON in production): as
+  // WinstonLogger.create's own defaults.
   const logger = WinstonLogger.create({
     meta: { service: 'backstage', ...settings.meta },
     level: settings.level ?? 'info',
-    ...(transports !== undefined ? { transports } : {}),
+    transports: [held],
   });
-  logger.addRedactions(await findSecrets(config, logger));
+  logger.setLevelOverrides(settings.overrides);
+  config.subscribe?.(() => logger.setLevelOverrides(loggerConfig(config).overrides));
+  const release = (secrets: Iterable<string>): void => {
+    const all = [...secrets];
+    logger.addRedactions(all);
+    held.release(all);
+  };
+  // A process that exits before the secrets are found still prints what it logged: with every
+  // string of the configuration redacted.
+  const atExit = (): void => {
+    if (held.holding) release(everyString(config.getOptional()));
+  };
+  process.once('exit', atExit);
+  const lookup = findSecrets(config, logger).then(release, (error: unknown) => {
+    release(everyString(config.getOptional()));
+    logger.error(
+      `The configuration's secrets could not be found (${String(error)}): every configuration value is redacted from the logs`,
+    );
+  });
+  lookups.add(lookup);
+  void lookup.finally(() => {
+    lookups.delete(lookup);
+    process.removeListener('exit', atExit);
+  });
   config.subscribe?.(() => {
     findSecrets(config, logger).then(
       (secrets) => logger.addRedactions(secrets),
       (error: unknown) => logger.error(String(error)),
     );
   });
-  logger.setLevelOverrides(settings.overrides);
-  config.subscribe?.(() => logger.setLevelOverrides(loggerConfig(config).overrides));
   return logger;
 }
 
