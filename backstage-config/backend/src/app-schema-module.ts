@@ -25,7 +25,14 @@ export function appSchemaModule(worker: SchemaWorker): BackendFeature {
         },
         async init({ configSchema, config, logger }) {
           const served = appSchemaFileOf(config.getOptionalString('app.packageName') ?? 'app');
-          if (served === undefined || served !== worker.appSchemaFile) return;
+          // Without a schema file, the plugin injects no configuration at all.
+          if (served === undefined) return;
+          if (served !== worker.appSchemaFile) {
+            logger.info(
+              `The config schema worker compiled ${worker.appSchemaFile ?? 'no app schema'}, not ${served}: plugin-app-backend compiles it instead`,
+            );
+            return;
+          }
           const schema = await worker.appSchema(logger);
           if (schema !== undefined) configSchema.setConfigSchema(schema);
         },

@@ -66,8 +66,9 @@ async function compiled(file: string): Promise<ConfigSchema> {
 
 const backendSchema = compiled(schemaFile);
 const enumerator = backendSchema.then((schema) => createConfigSecretEnumerator({ logger, schema }));
-// The app's schema after the backend's, which the root logger needs first.
-const appSchema = backendSchema
+// The app's schema after the backend's and the enumerator, which the root logger needs first: a
+// compilation holds the thread, and any request with it.
+const appSchema = enumerator
   .catch(() => undefined)
   .then(() =>
     appSchemaFile === undefined
