@@ -24,6 +24,7 @@ export function appSchemaModule(worker: SchemaWorker): BackendFeature {
           logger: coreServices.logger,
         },
         async init({ configSchema, config, logger }) {
+          // The app plugin-app-backend serves, with its own default.
           const served = appSchemaFileOf(config.getOptionalString('app.packageName') ?? 'app');
           // Without a schema file, the plugin injects no configuration at all.
           if (served === undefined) return;

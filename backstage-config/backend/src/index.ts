@@ -10,7 +10,8 @@ import { rootLoggerServiceFactory, rootLoggerSettled } from './root-logger';
 import { platformScaffolderModule } from './scaffolder-module';
 import { startSchemaWorker } from './schema-worker-host';
 
-// First: the worker that compiles the config schemas while the plugins below load.
+// The first statement (the imports above load backend-defaults before it): the worker that
+// compiles the config schemas while the plugins below load.
 const schemas = startSchemaWorker();
 const backend = createBackend();
 

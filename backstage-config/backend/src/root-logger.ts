@@ -150,14 +150,15 @@ export function createRootLogger(
     logger.addRedactions(all);
     held.release(all);
   };
+  const releaseAllRedacted = (): void => release(everyString(config.getOptional()));
   // A process that exits before the secrets are found still prints what it logged: with every
   // string of the configuration redacted.
   const atExit = (): void => {
-    if (held.holding) release(everyString(config.getOptional()));
+    if (held.holding) releaseAllRedacted();
   };
   process.once('exit', atExit);
   const lookup = findSecrets(config, logger).then(release, (error: unknown) => {
-    release(everyString(config.getOptional()));
+    releaseAllRedacted();
     logger.error(
       `The configuration's secrets could not be found (${String(error)}): every configuration value is redacted from the logs`,
     );

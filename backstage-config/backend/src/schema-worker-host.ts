@@ -4,7 +4,7 @@
  * at each start: the backend's to find the secrets that the root logger redacts (about 2 s of Ajv
  * on this machine), the app's to choose the configuration the frontend gets (about 1 s, in
  * plugin-app-backend). Here the build's serialized schemas (src/config-schema.ts) are compiled on
- * a second core from the first line of src/index.ts, and the main thread gets:
+ * a second core from the first statement of src/index.ts on, and the main thread gets:
  * - `findSecrets`, for the root logger (src/root-logger.ts);
  * - `appSchema`, a ConfigSchema for plugin-app-backend (src/app-schema-module.ts) whose
  *   `process` the worker runs: synchronously, as the interface requires, by waiting on an
@@ -20,11 +20,9 @@ import {
   receiveMessageOnPort,
   Worker,
 } from 'node:worker_threads';
-import type { LoggerService } from '@backstage/backend-plugin-api';
-import { resolvePackagePath } from '@backstage/backend-plugin-api';
+import { type LoggerService, resolvePackagePath } from '@backstage/backend-plugin-api';
 import { createConfigSecretEnumerator } from '@backstage/backend-defaults/rootConfig';
-import type { Config } from '@backstage/config';
-import type { AppConfig } from '@backstage/config';
+import type { AppConfig, Config } from '@backstage/config';
 import type { ConfigSchema, ConfigSchemaProcessingOptions } from '@backstage/config-loader';
 import type { JsonObject } from '@backstage/types';
 import { APP_PACKAGE, BACKEND_DIR, BUILT_CONFIG_SCHEMA } from './config-schema';
@@ -38,7 +36,7 @@ import type {
 } from './schema-worker';
 
 /** The compiled worker (the build's, also when this module runs from src/ in a test). */
-export const SCHEMA_WORKER = path.join(BACKEND_DIR, 'dist', 'schema-worker.js');
+const SCHEMA_WORKER = path.join(BACKEND_DIR, 'dist', 'schema-worker.js');
 
 /** How long a synchronous `process` waits for the worker before it fails. */
 const PROCESS_TIMEOUT_MS = 60_000;
@@ -82,6 +80,9 @@ export function appSchemaFileOf(appPackage: string): string | undefined {
     return undefined;
   }
 }
+
+/** Why the worker gave no answer to a request. */
+const why = (reply: SchemaReply): string => ('error' in reply ? reply.error : 'no answer');
 
 /** A ConfigSchema whose `process` runs in the worker, the caller waiting for its reply. */
 function processedIn(port: MessagePort, signal: SharedArrayBuffer, file: string): ConfigSchema {
@@ -161,7 +162,7 @@ export function startSchemaWorker(
     if (!warned) {
       warned = true;
       logger.warn(
-        `The config schema worker failed (${'error' in reply ? reply.error : 'no answer'}): collecting the config schema from the packages instead`,
+        `The config schema worker failed (${why(reply)}): collecting the config schema from the packages instead`,
       );
     }
     return fallback(config, logger);
@@ -171,7 +172,7 @@ export function startSchemaWorker(
     const reply = await ask({ kind: 'app-schema' });
     if ('compiled' in reply) return processedIn(port1, signal, appSchemaFile);
     logger.warn(
-      `The config schema worker did not compile the app's schema (${'error' in reply ? reply.error : 'no answer'}): plugin-app-backend compiles it instead`,
+      `The config schema worker did not compile the app's schema (${why(reply)}): plugin-app-backend compiles it instead`,
     );
     return undefined;
   };
