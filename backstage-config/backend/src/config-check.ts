@@ -68,11 +68,15 @@ export function keptSchemaFile(cacheDir: string): string | undefined {
   return key !== undefined ? path.join(cacheDir, `${key}.json`) : undefined;
 }
 
-/** The schema serialized in `file`, or compiled from the packages and written there. */
-async function loadKept(file: string | undefined): Promise<ConfigSchema> {
+/** How the schema is compiled when no kept one serves: from the packages, strict. */
+type Compile = () => Promise<ConfigSchema>;
+const fromPackages: Compile = () => collectConfigSchema(true);
+
+/** The schema serialized in `file`, or compiled (from the packages) and written there. */
+async function loadKept(file: string | undefined, compile: Compile): Promise<ConfigSchema> {
   const reused = file !== undefined ? await readSerialized(file, true) : undefined;
   if (reused !== undefined) return reused;
-  const schema = await collectConfigSchema(true);
+  const schema = await compile();
   if (file !== undefined) writeSerialized(schema, file);
   return schema;
 }
@@ -80,10 +84,14 @@ async function loadKept(file: string | undefined): Promise<ConfigSchema> {
 /**
  * Loads the schema as `backstage-cli config:check` does: it compiles every plugin's
  * `config.d.ts` with TypeScript, seconds of CPU. Its serialized form is kept under the key of
- * what it is made of and reused while that has not changed.
+ * what it is made of and reused while that has not changed. `compile` is how it is compiled
+ * when nothing kept serves (a test of the keeping passes a small schema's).
  */
-export function loadPortalConfigSchema(cacheDir: string = SCHEMA_CACHE): Promise<ConfigSchema> {
-  return loadKept(keptSchemaFile(cacheDir));
+export function loadPortalConfigSchema(
+  cacheDir: string = SCHEMA_CACHE,
+  compile: Compile = fromPackages,
+): Promise<ConfigSchema> {
+  return loadKept(keptSchemaFile(cacheDir), compile);
 }
 
 /**
@@ -107,7 +115,7 @@ function loadedSchema(
   const before = id();
   let schema = loaded.get(before);
   if (schema === undefined) {
-    schema = loadKept(file);
+    schema = loadKept(file, fromPackages);
     loaded.set(before, schema);
     schema.then(
       // Compiled and written: the file now read would give the same schema.
