@@ -74,14 +74,17 @@ describe("the backend's root logger", () => {
     // In the worker, with the schema the build wrote; the enumerator's line is relayed.
     const info: string[] = [];
     finder ??= startSecretFinder();
-    const built = await finder(config, { ...silent, info: (m: string) => void info.push(m) });
+    // Meanwhile, without the build's files: Backstage's own way in this thread, its default
+    // enumerator (every package of the workspace, their config.d.ts compiled now).
+    const missing = path.join(BACKEND_DIR, 'dist', 'no-such-schema.json');
+    const [built, collected] = await Promise.all([
+      finder(config, { ...silent, info: (m: string) => void info.push(m) }),
+      startSecretFinder(missing)(config, silent),
+    ]);
     expect(info).toEqual(['Found 3 new secrets in config that will be redacted']);
     expect([...built].sort()).toEqual(['ci-token-22', 'database-password-1', 'oauth-secret-333']);
-    // Without the build's files: Backstage's own way in this thread, its default enumerator
-    // (every package of the workspace, their config.d.ts compiled now), which finds the same.
-    const missing = path.join(BACKEND_DIR, 'dist', 'no-such-schema.json');
-    const collected = await startSecretFinder(missing)(config, silent);
-    expect([...built].sort()).toEqual([...collected].sort());
+    // The same secrets.
+    expect([...collected].sort()).toEqual([...built].sort());
   }, 120_000);
 
   it("falls back to Backstage's own way when the worker fails, and says so", async () => {
