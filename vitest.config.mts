@@ -10,7 +10,6 @@ const CLUSTER = '**/*.cluster.test.ts';
  * and the program's module are global: one run per registry) or replace modules with vi.mock.
  */
 const ISOLATED = [
-  'stacks/components.test.ts',
   'stacks/index-config.test.ts',
   'stacks/index.test.ts',
   'testing/pulumi-mocks.test.ts',

@@ -2,7 +2,7 @@
  * What the portal's component declares for the dev stack (and for a stack with a TechDocs
  * bucket), computed by the pure layer (backstage-spec.ts, backstage-values.ts) without running
  * the program. That the component declares these, with these names and in this order, is tested
- * on the whole program in stacks/components.test.ts.
+ * on the whole program in stacks/index.test.ts.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';

@@ -3,8 +3,8 @@
  * infra/*-spec.ts and backstage-values.ts: the arguments componentArgs gives each component for
  * Pulumi.dev.yaml, and what Backstage and GitlabPlatform declare from them. The names of
  * resources other components declare are filled in as the program fills them (the database's
- * host and Secret, the GitLab Secrets); the whole-program tests (stacks/index.test.ts,
- * stacks/components.test.ts) check that wiring.
+ * host and Secret, the GitLab Secrets); the whole-program test (stacks/index.test.ts)
+ * checks that wiring.
  */
 import * as path from 'node:path';
 import type * as k8s from '@pulumi/kubernetes';

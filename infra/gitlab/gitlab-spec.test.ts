@@ -2,7 +2,7 @@
  * What the GitLab side declares for the dev stack, computed by the pure layer (gitlab-spec.ts)
  * without running the program. That GitlabPlatform declares exactly these, protected, in this
  * order, with secrets kept secret and inputs the provider accepts, is tested on the whole program
- * in stacks/components.test.ts.
+ * in stacks/index.test.ts.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
