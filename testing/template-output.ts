@@ -212,17 +212,18 @@ export async function outputProblems(
 
 /**
  * The claims pipeline's layout and group checks over `repo` (files of one or many merge
- * requests): what they print on stderr, empty when both pass.
+ * requests): what they print on stderr, empty when both pass. Both run in one shell and one
+ * checkout (a start of a shell from a test worker costs tens of milliseconds), each in a subshell
+ * of its own and each whatever the other gave, so that one's failure does not hide the other's.
  */
 export function pipelineProblems(
   repo: Readonly<Record<string, string>>,
   stack: TemplateStack,
 ): string {
   const env = { CUSTOMERS_GROUP_PATH: stack.customersGroup };
-  return [layoutCheckScript(claimKinds(charts())), groupCheckScript()]
-    .map((script) => {
-      const run = runClaimsCheck(script, repo, env);
-      return run.status === 0 ? '' : run.stderr || `exit ${run.status}`;
-    })
+  const script = [layoutCheckScript(claimKinds(charts())), groupCheckScript()]
+    .map((check) => `(\n${check}\n) || failed=1\n`)
     .join('');
+  const run = runClaimsCheck(`failed=\n${script}test -z "$failed"\n`, repo, env);
+  return run.status === 0 ? '' : run.stderr || `exit ${run.status}`;
 }
