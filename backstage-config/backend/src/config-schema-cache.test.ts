@@ -6,7 +6,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { type ConfigSchema, loadConfigSchema } from '@backstage/config-loader';
+import type { JsonObject } from '@backstage/types';
 import { afterAll, describe, expect, it } from 'vitest';
+import { serializedSchema } from '../../../testing/serialized-schema';
 import { keptSchemaFile } from './config-check';
 import { checkConfig, loadPortalConfigSchema } from './launch';
 
@@ -15,29 +17,21 @@ const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'portal-schema-'));
 afterAll(() => fs.rmSync(cache, { recursive: true, force: true }));
 
 /** A small schema, declaring the keys the checks below use (the portal's is config.test.ts's). */
-const SMALL = {
-  backstageConfigSchemaVersion: 1,
-  schemas: [
-    {
-      path: 'test',
-      value: {
-        type: 'object',
-        properties: {
-          app: { type: 'object', properties: { baseUrl: { type: 'string' } } },
-          backend: {
-            type: 'object',
-            properties: {
-              baseUrl: { type: 'string' },
-              database: {
-                type: 'object',
-                properties: { client: { type: 'string' }, connection: { type: 'string' } },
-              },
-            },
-          },
+const DECLARED = {
+  type: 'object',
+  properties: {
+    app: { type: 'object', properties: { baseUrl: { type: 'string' } } },
+    backend: {
+      type: 'object',
+      properties: {
+        baseUrl: { type: 'string' },
+        database: {
+          type: 'object',
+          properties: { client: { type: 'string' }, connection: { type: 'string' } },
         },
       },
     },
-  ],
+  },
 };
 
 describe("the portal's config schema", () => {
@@ -48,7 +42,10 @@ describe("the portal's config schema", () => {
     let compilations = 0;
     const compile = (): Promise<ConfigSchema> => {
       compilations += 1;
-      return loadConfigSchema({ serialized: SMALL, noUndeclaredProperties: true });
+      return loadConfigSchema({
+        serialized: serializedSchema(DECLARED),
+        noUndeclaredProperties: true,
+      });
     };
     const compiled = await loadPortalConfigSchema(cache, compile);
     const files = fs.readdirSync(cache);
@@ -80,21 +77,14 @@ describe("the portal's config schema", () => {
 
     // What is reused is the file: a schema written there is the one that checks.
     const file = path.join(cache, files[0]);
-    const serialized = JSON.parse(fs.readFileSync(file, 'utf8')) as { schemas: unknown[] };
     fs.writeFileSync(
       file,
-      JSON.stringify({
-        ...serialized,
-        schemas: [
-          {
-            path: 'test',
-            value: {
-              type: 'object',
-              properties: { app: { type: 'object', properties: { baseUrl: { type: 'number' } } } },
-            },
-          },
-        ],
-      }),
+      JSON.stringify(
+        serializedSchema({
+          type: 'object',
+          properties: { app: { type: 'object', properties: { baseUrl: { type: 'number' } } } },
+        }),
+      ),
     );
     const fromFile = await loadPortalConfigSchema(cache, compile);
     expect(compilations).toBe(1);
@@ -108,18 +98,8 @@ describe("the portal's config schema", () => {
     // What this test is about is the verdicts, which are the same for any schema: the small one,
     // kept where the portal's would be (the portal's full schema costs seconds to read).
     const schemaFile = keptSchemaFile(dir)!;
-    const declared = SMALL.schemas[0].value;
-    const writeSchema = (...more: object[]): void =>
-      fs.writeFileSync(
-        schemaFile,
-        JSON.stringify({
-          backstageConfigSchemaVersion: 1,
-          schemas: [
-            { path: 'test', value: declared },
-            ...more.map((value) => ({ path: 'more', value })),
-          ],
-        }),
-      );
+    const writeSchema = (...more: JsonObject[]): void =>
+      fs.writeFileSync(schemaFile, JSON.stringify(serializedSchema(DECLARED, ...more)));
     writeSchema();
     const layer = path.join(dir, 'app-config.yaml');
     fs.writeFileSync(

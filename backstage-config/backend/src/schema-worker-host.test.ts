@@ -13,6 +13,7 @@ import { loadConfigSchema, readEnvConfig } from '@backstage/config-loader';
 import type { JsonObject } from '@backstage/types';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { serializedSchema } from '../../../testing/serialized-schema';
 import { APP_DIR, APP_PACKAGE, BACKEND_DIR } from './config-schema';
 import { appSchemaFileOf, startSchemaWorker } from './schema-worker-host';
 
@@ -37,27 +38,21 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 const BACKEND_SCHEMA = path.join(dir, 'backend-schema.json');
 fs.writeFileSync(
   BACKEND_SCHEMA,
-  JSON.stringify({
-    backstageConfigSchemaVersion: 1,
-    schemas: [
-      {
-        path: 'test',
-        value: {
+  JSON.stringify(
+    serializedSchema({
+      type: 'object',
+      properties: {
+        backend: {
           type: 'object',
           properties: {
-            backend: {
+            auth: {
               type: 'object',
               properties: {
-                auth: {
-                  type: 'object',
-                  properties: {
-                    keys: {
-                      type: 'array',
-                      items: {
-                        type: 'object',
-                        properties: { secret: { type: 'string', visibility: 'secret' } },
-                      },
-                    },
+                keys: {
+                  type: 'array',
+                  items: {
+                    type: 'object',
+                    properties: { secret: { type: 'string', visibility: 'secret' } },
                   },
                 },
               },
@@ -65,8 +60,8 @@ fs.writeFileSync(
           },
         },
       },
-    ],
-  }),
+    }),
+  ),
 );
 
 /** What plugin-app-backend's readFrontendConfig hands the schema: the env's layers, then the app's. */
