@@ -798,3 +798,31 @@ describe('the templates, dry-run with all their steps for a stack unlike the exa
     ).toEqual([]);
   });
 });
+
+// Last: it stops the backend. Kubernetes stops a pod with SIGTERM and kills it when the grace
+// period (30 s by default) is over; the event bus's long polls used to hold the process for up to
+// 55 s (src/root-http-router.ts).
+describe('the portal backend, stopped as Kubernetes stops its pod', () => {
+  it('exits with code 0 within seconds of SIGTERM, logging no error', async () => {
+    const child = backend!.child;
+    const linesBefore = logLines().length;
+    const exited = new Promise<string>((resolve) =>
+      child.once('exit', (code, signal) => resolve(`code ${code}, signal ${signal}`)),
+    );
+    const t0 = Date.now();
+    child.kill('SIGTERM');
+    const outcome = await Promise.race([
+      exited,
+      new Promise<string>((resolve) =>
+        setTimeout(() => resolve('still running after 10 s'), 10_000),
+      ),
+    ]);
+    expect(outcome, backend!.log().slice(-3000)).toBe('code 0, signal null');
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(
+      logLines()
+        .slice(linesBefore)
+        .filter((l) => l.level === 'error'),
+    ).toEqual([]);
+  }, 20_000);
+});

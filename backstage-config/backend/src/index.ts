@@ -6,6 +6,7 @@
 import { createBackend } from '@backstage/backend-defaults';
 import { appSchemaModule } from './app-schema-module';
 import { permissionPolicyModule } from './permission-module';
+import { rootHttpRouter } from './root-http-router';
 import { rootLoggerServiceFactory, rootLoggerSettled } from './root-logger';
 import { platformScaffolderModule } from './scaffolder-module';
 import { startSchemaWorker } from './schema-worker-host';
@@ -18,6 +19,10 @@ const backend = createBackend();
 // Backstage's logger, with the secrets to redact found with the schema the build serialized
 // instead of every plugin's config.d.ts compiled again at each start (src/root-logger.ts).
 backend.add(rootLoggerServiceFactory(schemas.findSecrets));
+
+// Backstage's root HTTP router, which at shutdown also ends the event bus's waiting polls: they
+// held the process for up to 55 s after a SIGTERM (src/root-http-router.ts).
+backend.add(rootHttpRouter);
 
 // The app (backstage-config/app, built into its dist/), served from the backend's own origin:
 // the chart's ingress sends the whole host here. The configuration it gives the frontend is

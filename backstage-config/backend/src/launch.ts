@@ -333,7 +333,10 @@ export function startBackend(o: {
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGINT');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      const timer = setTimeout(() => {
+        process.stderr.write('The portal backend did not exit within 10 s of SIGINT: killed\n');
+        child.kill('SIGKILL');
+      }, 10_000);
       await exited;
       clearTimeout(timer);
     },
