@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { ConfigReader, readDurationFromConfig } from '@backstage/config';
-import { durationToMilliseconds } from '@backstage/types';
+import { durationToMilliseconds, type JsonObject } from '@backstage/types';
 import { gitlabSignIn, readConfigLayer, signInScopes } from '../../infra/backstage-config';
 import { gitlabEnv } from '../../infra/backstage-spec';
 import { catalogWebhook, WEBHOOK_SECRET } from '../../infra/gitlab/portal-access';
@@ -808,9 +808,12 @@ describe('the portal backend, stopped as Kubernetes stops its pod', () => {
     const child = backend!.child;
     const linesBefore = logLines().length;
     const delayMs = durationToMilliseconds(
-      readDurationFromConfig(new ConfigReader(readConfigLayer('app-config.production.yaml')), {
-        key: 'backend.lifecycle.serverShutdownDelay',
-      }),
+      readDurationFromConfig(
+        new ConfigReader(readConfigLayer('app-config.production.yaml') as JsonObject),
+        {
+          key: 'backend.lifecycle.serverShutdownDelay',
+        },
+      ),
     );
     expect(delayMs).toBeGreaterThanOrEqual(1_000);
     const exited = new Promise<string>((resolve) =>
