@@ -248,8 +248,18 @@ export interface Backend {
   readonly log: () => string;
   /** Resolves once the backend answers its readiness probe; rejects if it exits first. */
   readonly ready: Promise<void>;
-  /** Stops the backend (SIGINT, then SIGKILL after a grace period). */
-  stop(): Promise<void>;
+  /**
+   * Stops the backend: `signal` (SIGINT unless given), then SIGKILL if it has not exited within
+   * `graceMs` (10 s unless given). Resolves to how it exited (at once when it already had).
+   */
+  stop(options?: { signal?: NodeJS.Signals; graceMs?: number }): Promise<BackendExit>;
+}
+
+/** How the backend's process ended; `killed` when stop() had to send SIGKILL. */
+export interface BackendExit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly killed: boolean;
 }
 
 /** Starts the backend with `configFiles` (read in that order) on `port`. */
@@ -293,11 +303,13 @@ export function startBackend(o: {
       }
     });
   }
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   const ready = new Promise<void>((resolve, reject) => {
     const deadline = Date.now() + (o.readyTimeoutMs ?? 60_000);
     let done = false;
-    void exited.then((code) => {
+    void exited.then(({ code }) => {
       if (!done) {
         done = true;
         reject(new Error(`the backend exited with code ${code} before it was ready`));
@@ -330,15 +342,21 @@ export function startBackend(o: {
     child,
     log: () => output,
     ready,
-    stop: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGINT');
-      const timer = setTimeout(() => {
-        process.stderr.write('The portal backend did not exit within 10 s of SIGINT: killed\n');
-        child.kill('SIGKILL');
-      }, 10_000);
-      await exited;
-      clearTimeout(timer);
+    stop: async ({ signal = 'SIGINT', graceMs = 10_000 } = {}) => {
+      let killed = false;
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill(signal);
+        const timer = setTimeout(() => {
+          process.stderr.write(
+            `The portal backend did not exit within ${graceMs} ms of ${signal}: killed\n`,
+          );
+          killed = true;
+          child.kill('SIGKILL');
+        }, graceMs);
+        await exited;
+        clearTimeout(timer);
+      }
+      return { ...(await exited), killed };
     },
   };
 }

@@ -26,7 +26,7 @@ const EVENT_BUS_POLL = /^\/api\/events\/bus\/v1\/subscriptions\/[^/]+\/events$/;
  * another replica reaches a running one). Every other request still finishes as Backstage's own
  * stop lets it.
  */
-export function endEventBusPollsAtShutdown(
+function endEventBusPollsAtShutdown(
   context: Pick<RootHttpRouterConfigureContext, 'app' | 'server' | 'lifecycle'>,
 ): void {
   const polls = new Set<ServerResponse>();
